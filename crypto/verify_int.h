@@ -252,6 +252,10 @@ struct engine {
 	   visited: CRYPTO_VERIFY_MAX_WORK) against max_work; over_reads 2: stopped for it */
 	unsigned long long work, max_work;
 	int over_reads;
+	/* the page list (pdf_doc_page_objs) of the revision ending at pages_end (0: none),
+	   handed from revision to revision while each update keeps it (rev_get_after) */
+	int *pages;
+	size_t npages, pages_end;
 };
 
 /*

@@ -93,13 +93,13 @@ engine_work_add(struct engine *e, unsigned long long n)
 		e->over_reads = 2;
 }
 
-int
-engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out)
+/* The cross-reference entries opening revision k reads (each section up to it), counted
+   against the cap before it is opened: SP_ERR_LIMIT past it. */
+static int
+rev_reads(struct engine *e, size_t k)
 {
-	struct sp_errinfo ei;
 	int r;
 
-	*out = NULL;
 	if ((r = xref_chain(e)) != SP_OK)
 		return r;
 	if (e->over_reads || (e->xref_reads += e->xref_chain[k]) > PDF_REVISIONS_MAX_READS) {
@@ -107,9 +107,26 @@ engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out)
 			e->over_reads = 1;
 		return SP_ERR_LIMIT;
 	}
+	return SP_OK;
+}
+
+int
+engine_rev_open(struct engine *e, size_t k, struct pdf_doc **out)
+{
+	struct sp_errinfo ei;
+	int r;
+
+	*out = NULL;
+	if ((r = rev_reads(e, k)) != SP_OK)
+		return r;
 	sp_errinfo_init(&ei);
 	if ((r = pdf_doc_open_view(e->data, e->revs[k].end, out, &ei)) != SP_OK)
 		return r;
+	/* the signature its update wrote, read from the bytes before anything resolves it:
+	   the listing of its new signatures and the diff's look at the new field (is it
+	   only a parent of signatures?) each had qpdf parse its /Contents, some 1.5
+	   million instructions for a 9 KB signature */
+	(void)pdf_doc_sigs_preload(*out, 1);
 	/* qpdf read every page of it */
 	engine_work_add(e, (unsigned long long)pdf_doc_page_count(*out) * CRYPTO_VERIFY_PAGE_WORK);
 	/* repaired: qpdf read the whole prefix for objects, as a table of its rows */
@@ -132,6 +149,75 @@ engine_rev_get(struct engine *e, size_t k)
 		return NULL;
 	}
 	return d;
+}
+
+/* The entries an update may list for its revision to be opened with the page list of
+   the one before (rev_get_after): pdf_pages_kept looks each one up among the pages */
+#define KEPT_PAGES_ENTRIES 64
+
+/* 1 when every section of revisions 0..k is a plain table (no stream, no hybrid's
+   /XRefStm): no object of them is in an object stream, which an update may decode
+   otherwise without listing what the stream holds (a /Length it redefines). */
+static int
+tables_only(const struct engine *e, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i <= k; i++)
+		if (e->revs[i].xref_stream || e->revs[i].xrefstm != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Revision k as engine_rev_get() gives it, opened after prev (revision
+ * k - 1, NULL: none held): with prev's page list when the update between
+ * them keeps it (pdf_pages_kept: the same /Pages node, no object listed
+ * that is a node, an array of kids or a stream, each page it rewrites still
+ * a leaf), so that the page tree is not walked again and a page nothing
+ * reads is not parsed. The walk parsed every page of every revision: 10,000
+ * pages were some 25 MB of qpdf objects in each of the three revisions held
+ * at once, and a contract's 20 revisions of 10 pages 40 M instructions. The
+ * tree the list stands for was walked and checked in the revision that
+ * first had it; the final revision is always walked (crypto_pdf_verify), and
+ * nothing of the engine reads a page's geometry. Otherwise, or when the
+ * update is not shown to keep the tree, the revision is opened with the walk.
+ */
+static struct pdf_doc *
+rev_get_after(struct engine *e, size_t k, struct pdf_doc *prev)
+{
+	struct pdf_doc *d = NULL;
+	struct sp_errinfo ei;
+
+	if (k == 0 || prev == NULL || pdf_doc_damaged(prev) || pdf_doc_page_count(prev) <= 0 ||
+	    engine_held_rev(e, e->revs[k].end) != NULL || !tables_only(e, k) ||
+	    xref_chain(e) != SP_OK || e->xref_chain[k] - e->xref_chain[k - 1] > KEPT_PAGES_ENTRIES)
+		return engine_rev_get(e, k);
+	sp_errinfo_init(&ei);
+	/* prev's list: kept from the revision before it, else read (once a walk) */
+	if (e->pages_end != e->revs[k - 1].end) {
+		free(e->pages);
+		e->pages = NULL;
+		e->pages_end = 0;
+		if (pdf_doc_page_objs(prev, &e->pages, &e->npages, &ei) != SP_OK)
+			return engine_rev_get(e, k);
+		e->pages_end = e->revs[k - 1].end;
+	}
+	if (rev_reads(e, k) != SP_OK)
+		return NULL;
+	if (pdf_doc_open_known(e->data, e->revs[k].end, e->pages, e->npages, &d, &ei) == SP_OK) {
+		(void)pdf_doc_sigs_preload(d, 1); /* as engine_rev_open() */
+		if (pdf_pages_kept(prev, d, &e->revs[k]) && !pdf_doc_damaged(d)) {
+			/* counted as a walk of them is: the budget is the same either way */
+			engine_work_add(e, (unsigned long long)e->npages * CRYPTO_VERIFY_PAGE_WORK);
+			e->pages_end = e->revs[k].end;
+			return d;
+		}
+	}
+	pdf_doc_free(d);
+	/* read anew, with the walk: these reads counted once */
+	e->xref_reads -= e->xref_chain[k];
+	return engine_rev_get(e, k);
 }
 
 /* Release a revision engine_rev_get() gave, unless it is the caller's (given, rev_doc, rev_doc2)
@@ -225,7 +311,8 @@ engine_revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *
 				e->fstate[k + 1] = 1;
 			continue;
 		}
-		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last : engine_rev_get(e, k);
+		cur = k + 1 == e->nrev && e->revs[k].end == e->len ? last
+								   : rev_get_after(e, k, prev);
 		if (cur && k + 1 < e->nrev && !engine_sigs_hide_none(e, cur))
 			r = engine_sigs_hidden(e, cur, ei);
 		if (k == first && cur) {
@@ -234,8 +321,13 @@ engine_revision_pass(struct engine *e, struct pdf_doc *last, struct sp_errinfo *
 			if (e->given_refs != NULL && e->revs[k].end == e->given_end)
 				e->refs_ok = pdf_refs_import(e->given_refs, e->ngiven_refs,
 							     &e->refs, &ign) == SP_OK;
-			else
+			else {
+				/* the walk reads every earlier signature dictionary: from the bytes
+				   (a completion whose base's references are not handed on had
+				   qpdf parse each /Contents, 1.5 M instructions a signature) */
+				(void)pdf_doc_sigs_preload_revs(cur, e->revs, k + 1);
 				e->refs_ok = pdf_refs_init(cur, &e->refs, &ign) == SP_OK;
+			}
 		}
 		if (k > first)
 			diff_at(e, k, prev, cur);

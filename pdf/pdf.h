@@ -263,6 +263,18 @@ int pdf_doc_damaged(struct pdf_doc *doc);
  * 7 KB): preload only what will be read. The document's thread.
  */
 int pdf_doc_sigs_preload(struct pdf_doc *doc, int sections);
+struct pdf_revision;
+/*
+ * pdf_doc_sigs_preload() of the signature dictionaries every update wrote,
+ * through the sections of revs[0..nrevs), doc's revisions
+ * (pdf_revisions_find() of its very bytes), newest first, as far as each is
+ * a plain table: for a walk that reads every earlier signature (a
+ * verification's listing of the final revision's fields, the references of
+ * its first revision), each /Contents decoded once instead of qpdf's
+ * character by character parse of it. What pdf_doc_sigs_preload() says
+ * holds. The document's thread.
+ */
+int pdf_doc_sigs_preload_revs(struct pdf_doc *doc, const struct pdf_revision *revs, size_t nrevs);
 /*
  * Read the AcroForm field tree of a view (pdf_doc_open does at open) so that
  * pdf_doc_info_get() reports nfields, nsigfields and nsigned; once per

@@ -172,11 +172,11 @@ struct ent {
 /*
  * The entries of the xref table at p ("xref" there, every entry of 20
  * bytes: nothing qpdf reads otherwise) appended to e[] as section sec;
- * where its "trailer" is into *tr. 0, or -1 when not so or past
- * ENTRIES_MAX.
+ * where its "trailer" is into *tr. 0, or -1 when not so or past cap
+ * entries in all.
  */
 static int
-table(const struct pdf_doc *doc, size_t p, int sec, struct ent *e, int *n, size_t *tr)
+table(const struct pdf_doc *doc, size_t p, int sec, struct ent *e, int *n, int cap, size_t *tr)
 {
 	const unsigned char *d = doc->data, *x;
 	struct cur c = { doc->data, doc->len, p }, f;
@@ -194,7 +194,7 @@ table(const struct pdf_doc *doc, size_t p, int sec, struct ent *e, int *n, size_
 		if ((start = integer(&c)) < 0 || c.p >= c.len || d[c.p] != ' ')
 			return -1;
 		c.p++;
-		if ((count = integer(&c)) < 0 || count > ENTRIES_MAX || start > INT32_MAX - count)
+		if ((count = integer(&c)) < 0 || count > cap || start > INT32_MAX - count)
 			return -1;
 		skip_ws(&c);
 		if ((c.len - c.p) / 20 < (size_t)count)
@@ -212,7 +212,7 @@ table(const struct pdf_doc *doc, size_t p, int sec, struct ent *e, int *n, size_
 			if ((o = integer(&f)) < 0 || f.p != 10)
 				return -1;
 			f.p = 11;
-			if ((g = integer(&f)) < 0 || f.p != 16 || *n == ENTRIES_MAX)
+			if ((g = integer(&f)) < 0 || f.p != 16 || *n == cap)
 				return -1;
 			e[*n].num = (int)(start + i);
 			e[*n].gen = (int)g;
@@ -224,42 +224,56 @@ table(const struct pdf_doc *doc, size_t p, int sec, struct ent *e, int *n, size_
 }
 
 /*
+ * 1 when doc's newest section is a table qpdf reads as written (no bytes
+ * before the header, from which its offsets would count; no hybrid's
+ * /XRefStm), with *pv the /Prev of its trailer as qpdf reads it (0: none;
+ * a merged table's trailer leaves it out: the section's own).
+ */
+static int
+newest_table(struct pdf_doc *doc, long long *pv)
+{
+	qpdf_oh tr = qpdf_get_trailer(doc->q), prev;
+
+	*pv = 0;
+	if (doc->info.xref_kind != PDF_XREF_TABLE || doc->info.header > 0 ||
+	    doc->info.startxref <= 0 || (size_t)doc->info.startxref >= doc->len ||
+	    qpdf_oh_has_key(doc->q, tr, "/XRefStm"))
+		return 0;
+	prev = qpdf_oh_get_key(doc->q, tr, "/Prev");
+	if (qpdf_oh_is_integer(doc->q, prev))
+		*pv = qpdf_oh_get_int_value(doc->q, prev);
+	else if (doc->merged_prev > 0 && qpdf_oh_is_null(doc->q, prev))
+		*pv = doc->merged_prev;
+	qpdf_oh_release(doc->q, prev);
+	return 1;
+}
+
+/*
  * The objects qpdf locates through the newest xref section, or (sections
  * 2) through the one before it (the newest trailer's /Prev) when the newest
  * does not list them: both tables as written, neither trailer with /XRefStm
  * (a hybrid file's stream lists more). Into e[]: how many, an entry to use
- * only when .use (a freed object is not) and newest() says it decides. -1
+ * only when .use (a freed object is not) and newest_only() says it decides. -1
  * when the newest section is not such a table.
  */
 static int
 entries(struct pdf_doc *doc, int sections, struct ent *e)
 {
-	qpdf_oh tr = qpdf_get_trailer(doc->q), prev;
 	struct cur c = { doc->data, doc->len, 0 };
 	size_t t = 0, end;
-	long long pv = 0;
+	long long pv;
 	int n = 0, n0;
 
-	/* (offsets after bytes before the header count from there: left to qpdf) */
-	if (doc->info.xref_kind != PDF_XREF_TABLE || doc->info.header > 0 ||
-	    doc->info.startxref <= 0 || (size_t)doc->info.startxref >= doc->len ||
-	    qpdf_oh_has_key(doc->q, tr, "/XRefStm"))
+	if (!newest_table(doc, &pv))
 		return -1;
 	c.p = (size_t)doc->info.startxref;
 	skip_ws(&c);
-	if (table(doc, c.p, 0, e, &n, &t) < 0)
+	if (table(doc, c.p, 0, e, &n, ENTRIES_MAX, &t) < 0)
 		return -1;
 	n0 = n;
-	prev = qpdf_oh_get_key(doc->q, tr, "/Prev");
-	if (qpdf_oh_is_integer(doc->q, prev))
-		pv = qpdf_oh_get_int_value(doc->q, prev);
-	/* qpdf read a merged table, whose trailer leaves /Prev out: the section's own */
-	else if (doc->merged_prev > 0 && qpdf_oh_is_null(doc->q, prev))
-		pv = doc->merged_prev;
-	qpdf_oh_release(doc->q, prev);
 	/* the section before: its trailer, up to its startxref, without /XRefStm */
 	if (sections > 1 && pv > 0 && (size_t)pv < doc->len &&
-	    table(doc, (size_t)pv, 1, e, &n, &t) == 0) {
+	    table(doc, (size_t)pv, 1, e, &n, ENTRIES_MAX, &t) == 0) {
 		const unsigned char *sx = memmem(doc->data + t, doc->len - t, "startxref", 9);
 		end = sx ? (size_t)(sx - doc->data) : doc->len;
 		if (memmem(doc->data + t, end - t, "/XRefStm", 8) != NULL)
@@ -270,73 +284,34 @@ entries(struct pdf_doc *doc, int sections, struct ent *e)
 	return n;
 }
 
-/*
- * 1 when e[i] is the newest listing of its number, which decides: a newer
- * one, or a second in the same section, leaves the object to qpdf. Asked
- * only of an entry that reads as a signature dictionary (a few of the n):
- * not of every pair of entries.
- */
+/* by number, the newest section first */
 static int
-newest(const struct ent *e, int n, int i)
+cmp_ent(const void *a, const void *b)
 {
-	int k;
+	const struct ent *x = a, *y = b;
 
-	for (k = 0; k < n; k++)
-		if (k != i && e[k].num == e[i].num && e[k].sec <= e[i].sec)
-			return 0;
-	return 1;
+	if (x->num != y->num)
+		return (x->num > y->num) - (x->num < y->num);
+	return (x->sec > y->sec) - (x->sec < y->sec);
 }
 
-/* the newest section's entries (entries(doc, 1, ...)), kept with the document */
-struct pdf_newest {
-	struct ent e[ENTRIES_MAX];
-	int n;
-};
-
-void
-pdf_doc_newest_free(struct pdf_doc *doc)
+/*
+ * e[0..n) sorted (cmp_ent), each entry's .use cleared but for the newest
+ * listing of its number, which decides: a second listing in the same
+ * section leaves the object to qpdf (neither is used).
+ */
+static void
+newest_only(struct ent *e, int n)
 {
-	free(doc->newest);
-	doc->newest = NULL;
-}
+	int i, j;
 
-/* the newest two sections' entries (entries(doc, 2, ...)), read once per document (NULL:
-   the newest is not such a table): a completion asks them of the new signature's
-   dictionary and of each array of the update's objects (pdf_doc_key_refs), a prepare at
-   B-LT of the page and the form the signature's update wrote before the DSS's */
-static const struct pdf_newest *
-newest_of(struct pdf_doc *doc)
-{
-	struct pdf_newest *nw;
-
-	if (!doc->newest_read) {
-		doc->newest_read = 1;
-		if ((nw = malloc(sizeof(*nw))) != NULL && (nw->n = entries(doc, 2, nw->e)) > 0)
-			doc->newest = nw;
-		else
-			free(nw);
+	qsort(e, (size_t)n, sizeof(*e), cmp_ent);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && e[j].num == e[i].num; j++)
+			e[j].use = 0;
+		if (j > i + 1 && e[i + 1].sec == e[i].sec)
+			e[i].use = 0;
 	}
-	return doc->newest;
-}
-
-int
-pdf_doc_newest_place(struct pdf_doc *doc, int num, int gen, size_t *off)
-{
-	const struct pdf_newest *nw;
-	int i;
-
-	*off = 0;
-	if (num <= 0 || pdf_doc_damaged(doc) || num >= doc->info.size ||
-	    (nw = newest_of(doc)) == NULL)
-		return 0;
-	for (i = 0; i < nw->n; i++)
-		if (nw->e[i].num == num) {
-			if (!nw->e[i].use || nw->e[i].gen != gen || !newest(nw->e, nw->n, i))
-				return 0;
-			*off = nw->e[i].off;
-			return 1;
-		}
-	return 0;
 }
 
 struct item {
@@ -437,31 +412,91 @@ make(struct pdf_doc *doc, const struct val *v, char *tmp)
 	return 0;
 }
 
+/*
+ * 1 when e[i] is the newest listing of its number, which decides: a newer
+ * one, or a second in the same section, leaves the object to qpdf. Asked of
+ * one entry (pdf_doc_newest_place), not of every pair of entries.
+ */
+static int
+newest(const struct ent *e, int n, int i)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (k != i && e[k].num == e[i].num && e[k].sec <= e[i].sec)
+			return 0;
+	return 1;
+}
+
+/* the newest two sections' entries (entries(doc, 2, ...)), kept with the document */
+struct pdf_newest {
+	struct ent e[ENTRIES_MAX];
+	int n;
+};
+
+void
+pdf_doc_newest_free(struct pdf_doc *doc)
+{
+	free(doc->newest);
+	doc->newest = NULL;
+}
+
+/* the newest two sections' entries (entries(doc, 2, ...)), read once per document (NULL:
+   the newest is not such a table): a completion asks them of the new signature's
+   dictionary and of each array of the update's objects (pdf_doc_key_refs), a prepare at
+   B-LT of the page and the form the signature's update wrote before the DSS's */
+static const struct pdf_newest *
+newest_of(struct pdf_doc *doc)
+{
+	struct pdf_newest *nw;
+
+	if (!doc->newest_read) {
+		doc->newest_read = 1;
+		if ((nw = malloc(sizeof(*nw))) != NULL && (nw->n = entries(doc, 2, nw->e)) > 0)
+			doc->newest = nw;
+		else
+			free(nw);
+	}
+	return doc->newest;
+}
+
 int
-pdf_doc_sigs_preload(struct pdf_doc *doc, int sections)
+pdf_doc_newest_place(struct pdf_doc *doc, int num, int gen, size_t *off)
+{
+	const struct pdf_newest *nw;
+	int i;
+
+	*off = 0;
+	if (num <= 0 || pdf_doc_damaged(doc) || num >= doc->info.size ||
+	    (nw = newest_of(doc)) == NULL)
+		return 0;
+	for (i = 0; i < nw->n; i++)
+		if (nw->e[i].num == num) {
+			if (!nw->e[i].use || nw->e[i].gen != gen || !newest(nw->e, nw->n, i))
+				return 0;
+			*off = nw->e[i].off;
+			return 1;
+		}
+	return 0;
+}
+
+/* The signature dictionaries among e[0..n) (entries() or entries_revs()) into doc's qpdf:
+   how many. */
+static int
+preload(struct pdf_doc *doc, struct ent *e, int n)
 {
 	qpdf_data q = doc->q;
-	const struct pdf_newest *nw;
-	const struct ent *e;
-	int n, i, j, nk, done = 0;
+	int i, j, nk, done = 0;
 	struct item it[SCAN_KEYS_MAX];
 	char key[128], tmp[128];
 	qpdf_oh dict, x;
 
-	/* an encrypted file's strings are not what its bytes say (qpdf decrypts them) */
-	if (pdf_doc_damaged(doc) || qpdf_is_encrypted(q) || (nw = newest_of(doc)) == NULL)
-		return 0;
-	/* the newest two sections' entries, as the document keeps them read: those of the
-	   sections asked for (an entry of the newest decides as before: newest() compares it
-	   with its own section's only) */
-	e = nw->e;
-	n = nw->n;
+	/* first which listing decides: each object's bytes are then read once */
+	newest_only(e, n);
 	for (i = 0; i < n; i++) {
-		if (e[i].sec >= sections)
-			continue;
 		/* past the trailer's /Size a reader may take an object for none: left to qpdf */
 		if (!e[i].use || e[i].num <= 0 || e[i].num >= doc->info.size ||
-		    (nk = sig_dict(doc, e[i].num, e[i].gen, e[i].off, it)) < 0 || !newest(e, n, i))
+		    (nk = sig_dict(doc, e[i].num, e[i].gen, e[i].off, it)) < 0)
 			continue;
 		dict = qpdf_oh_new_dictionary(q);
 		for (j = 0; j < nk; j++) {
@@ -479,5 +514,78 @@ pdf_doc_sigs_preload(struct pdf_doc *doc, int sections)
 		}
 		qpdf_oh_release(q, dict);
 	}
+	return done;
+}
+
+int
+pdf_doc_sigs_preload(struct pdf_doc *doc, int sections)
+{
+	const struct pdf_newest *nw;
+	struct ent e[ENTRIES_MAX];
+	int n = 0, i;
+
+	/* an encrypted file's strings are not what its bytes say (qpdf decrypts them) */
+	if (pdf_doc_damaged(doc) || qpdf_is_encrypted(doc->q) || (nw = newest_of(doc)) == NULL)
+		return 0;
+	/* the sections asked for, of the newest two the document keeps read (preload
+	   sorts its own copy) */
+	for (i = 0; i < nw->n; i++)
+		if (nw->e[i].sec < sections)
+			e[n++] = nw->e[i];
+	return n > 0 ? preload(doc, e, n) : 0;
+}
+
+/* Entries pdf_doc_sigs_preload_revs() reads in all (24 bytes each) */
+#define REVS_ENTRIES_MAX 16384
+
+/*
+ * As entries(), through the sections of revs[0..nrevs) (pdf_revisions_find()
+ * of doc's bytes, doc's own the newest, last), newest first (sec 0), for as
+ * long as each is a plain table (no stream, no hybrid's /XRefStm, no
+ * linearized file's first-page section) that fits: the newest where
+ * startxref says, the one before it where qpdf's trailer's /Prev says, each
+ * older one where pdf_revisions_find() followed the /Prev chain. -1 when the
+ * newest is not so.
+ */
+static int
+entries_revs(struct pdf_doc *doc, const struct pdf_revision *revs, size_t nrevs, struct ent *e,
+	     int cap)
+{
+	struct cur c = { doc->data, doc->len, 0 };
+	size_t t = 0, i;
+	long long pv;
+	int n = 0, before, sec;
+
+	if (nrevs == 0 || revs[nrevs - 1].xref != doc->info.startxref || !newest_table(doc, &pv))
+		return -1;
+	for (i = nrevs, sec = 0; i-- > 0; sec++) {
+		const struct pdf_revision *r = &revs[i];
+
+		if (r->xref_stream || r->xrefstm != 0 || r->linearized_main != 0 || r->xref <= 0 ||
+		    (size_t)r->xref >= doc->len || (sec == 1 && r->xref != pv))
+			break;
+		c.p = (size_t)r->xref;
+		skip_ws(&c);
+		before = n;
+		if (table(doc, c.p, sec, e, &n, cap, &t) < 0) {
+			n = before; /* this one and those before it are left to qpdf */
+			break;
+		}
+	}
+	return n > 0 ? n : -1;
+}
+
+int
+pdf_doc_sigs_preload_revs(struct pdf_doc *doc, const struct pdf_revision *revs, size_t nrevs)
+{
+	struct ent *e;
+	int n, done = 0;
+
+	if (pdf_doc_damaged(doc) || qpdf_is_encrypted(doc->q) ||
+	    !(e = malloc(REVS_ENTRIES_MAX * sizeof(*e))))
+		return 0;
+	if ((n = entries_revs(doc, revs, nrevs, e, REVS_ENTRIES_MAX)) > 0)
+		done = preload(doc, e, n);
+	free(e);
 	return done;
 }

@@ -18,6 +18,8 @@
  * /proc/self/clear_refs) over that verification alone, against the same
  * file whose update rewrites the page's content stream instead (no
  * annotation changed, no table): the table may cost at most 8 MiB more.
+ * The latter's peak is bounded too: no more than two revisions of the
+ * file walked whole at once.
  */
 #include <check.h>
 #include <stdio.h>
@@ -149,6 +151,18 @@ START_TEST(a_shared_annots_array_costs_no_table_per_page)
 		"file %zu kB; peak over the verification: %ld kB (content changed), %ld kB "
 		"(an annotation changed)\n",
 		n / 1024, without, with_table);
+#ifndef __SANITIZE_ADDRESS__
+	/* the pass holds two revisions and the final one open: only the first it opens and
+	   the final are walked whole (some 25 MB of qpdf objects each here), the one
+	   between, whose update keeps the page tree, parses what it is asked for
+	   (verify_revisions.c, rev_get_after). All three walked peaked at 77,084 kB. The
+	   design's 2 x file + 32 MiB (some 36 MB here) is not met yet: two walks are over
+	   it (ASan's redzones and shadow are not this bound's) */
+	ck_assert_msg(without <= 60 * 1024,
+		      "a verification of a %zu kB file of 10,000 pages peaks at %ld kB: more than "
+		      "two of its revisions walked whole",
+		      m / 1024, without);
+#endif
 	ck_assert_msg(with_table - without <= 8 * 1024,
 		      "one annotation changed costs %ld kB more at peak than the content changed "
 		      "(%ld kB against %ld kB), for a file of %zu kB",

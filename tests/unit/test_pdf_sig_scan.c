@@ -3,7 +3,8 @@
  * qpdf's cache (pdf_doc_sigs_preload, pdf/sig_scan.c) is what qpdf's own
  * parse of it gives: the same object (unparsed), the same signature read
  * (contents, byte range, names, states), no repair; and every way of
- * writing it that qpdf might read otherwise is left to qpdf.
+ * writing it that qpdf might read otherwise is left to qpdf. The same of
+ * pdf_doc_sigs_preload_revs, which reads every section (sections -1 below).
  */
 #include <check.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "pdf_int.h"
+#include "pdf_revisions.h"
 
 /* The signature dictionary as sign.c writes it (the /Contents shortened). */
 #define PLAIN \
@@ -119,8 +121,17 @@ same_reads(const char *what, const unsigned char *pdf, size_t n, int sections, i
 	sp_errinfo_init(&eb);
 	ck_assert_msg(pdf_doc_open_view(pdf, n, &a, &ea) == SP_OK, "%s: %s", what, ea.msg);
 	ck_assert_msg(pdf_doc_open_view(pdf, n, &b, &eb) == SP_OK, "%s: %s", what, eb.msg);
-	ck_assert_msg(pdf_doc_sigs_preload(b, sections) == want, "%s (%d sections)", what,
-		      sections);
+	if (sections < 0) {
+		struct pdf_revision revs[8];
+		size_t nrevs = 0;
+
+		ck_assert_int_eq(pdf_revisions_find(pdf, n, revs, 8, &nrevs, &eb), SP_OK);
+		ck_assert_msg(pdf_doc_sigs_preload_revs(b, revs, nrevs) == want,
+			      "%s (every section of %zu)", what, nrevs);
+	} else {
+		ck_assert_msg(pdf_doc_sigs_preload(b, sections) == want, "%s (%d sections)", what,
+			      sections);
+	}
 	/* the object as qpdf holds it: parsed (a) or preloaded (b) */
 	ua = strdup(qpdf_oh_unparse_resolved(a->q, qpdf_get_object_by_id(a->q, 5, 0)));
 	ck_assert_str_eq(qpdf_oh_unparse_resolved(b->q, qpdf_get_object_by_id(b->q, 5, 0)), ua);
@@ -163,6 +174,7 @@ START_TEST(preloaded_reads_as_qpdf_parses)
 	pdf = make_pdf(v, &n);
 	same_reads(v->what, pdf, n, 2, v->preloaded);
 	same_reads(v->what, pdf, n, 1, v->preloaded); /* one section: the only one */
+	same_reads(v->what, pdf, n, -1, v->preloaded);
 	free(pdf);
 }
 END_TEST
@@ -199,21 +211,19 @@ static const struct update {
 	  0 },
 };
 
-START_TEST(an_update_after_it)
+/* u appended to b[0..n) (room for 4096 bytes more) as an incremental update; the new length. */
+static size_t
+append_update(unsigned char *b, size_t n, const struct update *u)
 {
-	const struct update *u = &updates[_i];
-	struct variant v = { "base", "5 0 obj\n", PLAIN, 0, 1 };
-	unsigned char *pdf, *b;
-	const char *sx;
-	size_t n, x, prev, xr, o;
+	const char *sx = NULL, *p;
+	size_t x = n, prev, xr, o;
 	int k;
 
-	pdf = make_pdf(&v, &n);
-	b = realloc(pdf, n + 4096);
-	ck_assert_ptr_nonnull(b);
-	sx = strstr((char *)b, "startxref\n");
+	/* the last startxref's value: the section the new one's /Prev names */
+	for (p = (char *)b; (p = memmem(p, n - (size_t)(p - (char *)b), "startxref\n", 10)); p++)
+		sx = p;
+	ck_assert_ptr_nonnull(sx);
 	prev = (size_t)strtoul(sx + 10, NULL, 10);
-	x = n;
 	o = x;
 	x += (size_t)sprintf((char *)b + x, "%s", u->objs);
 	xr = x;
@@ -226,8 +236,60 @@ START_TEST(an_update_after_it)
 		sprintf((char *)b + x,
 			"trailer\n<</Size 7 /Root 1 0 R /Prev %zu>>\nstartxref\n%zu\n%%%%EOF\n",
 			prev, xr);
+	return x;
+}
+
+START_TEST(an_update_after_it)
+{
+	const struct update *u = &updates[_i];
+	struct variant v = { "base", "5 0 obj\n", PLAIN, 0, 1 };
+	unsigned char *pdf, *b;
+	size_t n, x;
+
+	pdf = make_pdf(&v, &n);
+	b = realloc(pdf, n + 4096);
+	ck_assert_ptr_nonnull(b);
+	x = append_update(b, n, u);
 	same_reads(u->what, b, x, 2, u->preloaded);
 	same_reads(u->what, b, x, 1, u->preloaded1);
+	same_reads(u->what, b, x, -1, u->preloaded); /* the two there are */
+	free(b);
+}
+END_TEST
+
+/*
+ * Two updates after the signed revision (a later signer's, the long-term
+ * data's): every section is read, and the newest listing of the signature's
+ * number decides, however far back the sections go: one listing it again
+ * (plainly: that one is preloaded; not plainly: none) or freeing it between.
+ */
+static const struct {
+	const char *what;
+	int first, second; /* updates[] indices, the older update first */
+	int preloaded;     /* every section */
+} two_updates[] = {
+	{ "two updates listing other objects", 0, 0, 1 },
+	{ "the first frees the signature", 1, 0, 0 },
+	{ "the first writes it again", 2, 0, 1 },
+	{ "the first writes it again, not plainly", 3, 0, 0 },
+	{ "the second writes it again, not plainly", 0, 3, 0 },
+};
+
+START_TEST(updates_far_after_it)
+{
+	struct variant v = { "base", "5 0 obj\n", PLAIN, 0, 1 };
+	unsigned char *pdf, *b;
+	size_t n, x;
+
+	pdf = make_pdf(&v, &n);
+	b = realloc(pdf, n + 8192);
+	ck_assert_ptr_nonnull(b);
+	x = append_update(b, n, &updates[two_updates[_i].first]);
+	x = append_update(b, x, &updates[two_updates[_i].second]);
+	same_reads(two_updates[_i].what, b, x, -1, two_updates[_i].preloaded);
+	/* the newest two: the signature's section is the third */
+	same_reads(two_updates[_i].what, b, x, 2,
+		   two_updates[_i].first == 2 && two_updates[_i].second == 0);
 	free(b);
 }
 END_TEST
@@ -300,6 +362,8 @@ main(void)
 	tcase_add_loop_test(tc, preloaded_reads_as_qpdf_parses, 0,
 			    (int)(sizeof(variants) / sizeof(variants[0])));
 	tcase_add_loop_test(tc, an_update_after_it, 0, (int)(sizeof(updates) / sizeof(updates[0])));
+	tcase_add_loop_test(tc, updates_far_after_it, 0,
+			    (int)(sizeof(two_updates) / sizeof(two_updates[0])));
 	tcase_add_test(tc, past_the_size);
 	tcase_add_test(tc, long_contents_decode_as_qpdf_decodes);
 	suite_add_tcase(s, tc);
