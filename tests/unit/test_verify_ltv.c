@@ -181,6 +181,56 @@ START_TEST(work_budget_grows_with_the_file)
 }
 END_TEST
 
+/*
+ * Our own output within the default budget (review49): a 1,000-page
+ * contract (each page its own object and content stream) signed
+ * LONG_SIGNERS times through sealpact's writer, each signature timestamped
+ * and followed by a DSS update answering it (two revisions a signer, as a
+ * B-LT completion writes them), then a document timestamp (B-LTA). Every
+ * signature is valid; POST /api/v1/verify and a fresh verification use the
+ * default budget (1,000,000 and a unit every 4 bytes). 100 parties a
+ * contract are allowed (server/api/contracts.c).
+ */
+#define LONG_PAGES 1000
+#define LONG_SIGNERS 45
+START_TEST(a_long_contract_signed_many_times_verifies_within_the_default_budget)
+{
+	struct tpage *pages = calloc(LONG_PAGES, sizeof(*pages));
+	size_t n, m, i, crllen;
+	unsigned char *d, *u;
+	struct pdf_blob crl;
+	struct crypto_verify_opts o = { .trust = trust };
+	struct crypto_verify_report *r = NULL;
+	struct sp_errinfo ei;
+	int k;
+
+	d = make_pdf(pages, LONG_PAGES, &n);
+	free(pages);
+	crl.data = make_crl(0, 0, &crllen);
+	crl.len = crllen;
+	for (k = 0; k < LONG_SIGNERS; k++) {
+		u = vc_sign(d, n, "rsa", 1, 0, &m);
+		free(d);
+		d = with_dss_of(u, m, (size_t)k, "rsa", &crl, &n);
+		free(u);
+	}
+	u = with_doc_ts(d, n, &m);
+	free(d);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(crypto_pdf_verify(u, m, &o, &r, &ei) == SP_OK,
+		      "%d pages signed %d times (%d revisions, %zu bytes): %s", LONG_PAGES,
+		      LONG_SIGNERS, 2 * LONG_SIGNERS + 2, m, ei.msg);
+	ck_assert_uint_eq(r->nsigs, LONG_SIGNERS + 1);
+	for (i = 0; i < r->nsigs; i++)
+		ck_assert_msg(r->sigs[i].verdict == CRYPTO_VERDICT_VALID ||
+				      r->sigs[i].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
+			      "signature %zu: %s", i + 1, crypto_verdict_name(r->sigs[i].verdict));
+	crypto_verify_report_free(r);
+	free(u);
+	free(crl.data);
+}
+END_TEST
+
 /* B-T, then B-LT (the DSS an allowed, validation-only tail), then B-LTA. */
 START_TEST(levels)
 {
@@ -809,6 +859,7 @@ main(void)
 	tcase_add_test(tc, dss_written_and_merged);
 	tcase_add_test(tc, levels);
 	tcase_add_test(tc, work_budget_grows_with_the_file);
+	tcase_add_test(tc, a_long_contract_signed_many_times_verifies_within_the_default_budget);
 	tcase_add_test(tc, completion_views_at_b_lt);
 	tcase_add_test(tc, embedded_revocation_after_expiry);
 	tcase_add_test(tc, broken_archive_timestamp);
