@@ -258,9 +258,11 @@ class Hostile(ServerTestCase):
         """500 updates over 3,000 pages (565 KB): the verifier opened each
         revision and walked the whole newer one at each update, over a
         minute of a worker's CPU (sec48). Verify and the CLI now answer
-        pdf_limit once server.max_verify_work is spent; 40 updates over 300
+        pdf_limit once server.max_verify_work is spent; 40 updates over 3,000
         pages are still verified, and refused under the least budget the
-        configuration takes."""
+        configuration takes (a revision opened with the page list of the one
+        before costs a unit a page, not a walk's 16: 300 pages went under
+        it)."""
         pdf = hostile_pdfs.build("pages_then_updates")
         got, cpu, rss, hz = self.costs(lambda: self.verify(pdf))
         doc = self.assertLimit(got)
@@ -280,7 +282,7 @@ class Hostile(ServerTestCase):
         self.assertEqual(
             self.cli_verify("pages_then_updates", pdf, limit=4.0, asan=4, asan_rss=3).returncode,
             4)
-        small = hostile_pdfs.pages_then_updates(pages=300, k=40)
+        small = hostile_pdfs.pages_then_updates(pages=3000, k=40)
         st, _, _, doc = self.verify(small)
         self.assertEqual((st, doc.get("signatures")), (200, []), doc)
         # the budget is the configuration's: at its least, the small file is over it
