@@ -290,22 +290,6 @@ usage(FILE *f)
 	fprintf(f, "\n%s\nRun 'sealpact help COMMAND' for a command's details.\n", global_help);
 }
 
-/* A usage error: one clear line and where to look, exit 64. */
-static int usage_error(const char *fmt, ...) SP_PRINTF(1, 2);
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sealpact: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nRun 'sealpact --help' for usage.\n");
-	return EX_USAGE;
-}
-
 static const struct command *
 command_find(const char *name)
 {
@@ -376,7 +360,7 @@ cmd_health(const struct cli *cli, int argc, char **argv)
 	int rc, all_ok = 1;
 
 	if (argc > 1)
-		return usage_error("health: unexpected argument '%s'", argv[1]);
+		return client_usage("health", "unexpected argument '%s'", argv[1]);
 	if ((rc = client_open(cli, &c)) != 0)
 		return rc;
 	client_response_init(&resp, 64 * 1024);
@@ -412,9 +396,9 @@ cmd_help(const struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (argc > 2)
-		return usage_error("help: unexpected argument '%s'", argv[2]);
+		return client_usage("help", "unexpected argument '%s'", argv[2]);
 	if ((cmd = command_find(argv[1])) == NULL)
-		return usage_error("help: unknown command '%s'", argv[1]);
+		return client_usage(NULL, "help: unknown command '%s'", argv[1]);
 	command_help(cmd, stdout);
 	return 0;
 }
@@ -423,7 +407,7 @@ static int
 cmd_version(const struct cli *cli, int argc, char **argv)
 {
 	if (argc > 1)
-		return usage_error("version: unexpected argument '%s'", argv[1]);
+		return client_usage("version", "unexpected argument '%s'", argv[1]);
 	printf("sealpact %s (%s)\n", SEALPACT_VERSION, curl_version());
 	return 0;
 }
@@ -461,7 +445,7 @@ main(int argc, char **argv)
 	if ((env = getenv("SEALPACT_CACERT")) != NULL && *env != '\0')
 		cli.cafile = env;
 	/* "+": stop at the command name; what follows is the command's. */
-	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			cli.server = optarg;
@@ -471,16 +455,19 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_timeout(optarg, &cli.timeout_s) != 0)
-				return usage_error("--timeout: '%s' is not a number of seconds in "
-						   "1..3600",
-						   optarg);
+				return client_usage(NULL,
+						    "--timeout: '%s' is not a number of seconds in "
+						    "1..3600",
+						    optarg);
 			break;
 		case 'p':
 			/* The session code reads the environment: one source of truth. */
 			if (client_profile_check(optarg) != 0)
-				return usage_error("--profile: '%s' is not 1..%d of a-z, 0-9, '-', "
-						   "'_'",
-						   optarg, CLIENT_PROFILE_MAX);
+				return client_usage(NULL,
+						    "--profile: '%s' is not 1..%d of a-z, 0-9, "
+						    "'-', "
+						    "'_'",
+						    optarg, CLIENT_PROFILE_MAX);
 			if (setenv("SEALPACT_PROFILE", optarg, 1) != 0)
 				return EX_OSERR;
 			break;
@@ -490,9 +477,7 @@ main(int argc, char **argv)
 		case 'V':
 			return cmd_version(&cli, 1, argv);
 		default:
-			/* getopt_long has printed what was wrong. */
-			fprintf(stderr, "Run 'sealpact --help' for usage.\n");
-			return EX_USAGE;
+			return client_option_error(NULL, ch, argv);
 		}
 	}
 	if (optind >= argc) {
@@ -500,7 +485,7 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if ((cmd = command_find(argv[optind])) == NULL)
-		return usage_error("unknown command '%s'", argv[optind]);
+		return client_usage(NULL, "unknown command '%s'", argv[optind]);
 	if (argc - optind > 1 &&
 	    (strcmp(argv[optind + 1], "--help") == 0 || strcmp(argv[optind + 1], "-h") == 0)) {
 		command_help(cmd, stdout);
