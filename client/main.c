@@ -129,8 +129,13 @@ static const struct command commands[] = {
 	{ "delete", "NUMBER", "delete a draft you created", "", cmd_contracts },
 	{ "list",
 	  "[--tab todo|initiated|signed|cc|drafts] [--status S] [--business-type T] [--q TEXT] "
-	  "[--initiator NAME|CODE] [--from T] [--to T] [--page N] [--page-size N] [--json]",
-	  "list contracts (the five tabs, with filters)", "", cmd_contracts },
+	  "[--initiator NAME|CODE] [--from TIME] [--to TIME] [--page N] [--page-size N] [--json]",
+	  "list contracts (the five tabs, with filters)",
+	  "S is draft, signing, completed, rejected, cancelled or expired; T is a\n"
+	  "business type's code or display name; --q finds TEXT in the name or the\n"
+	  "number. --from and --to bound the time the contract was created, as RFC 3339\n"
+	  "times (e.g. 2026-01-01T00:00:00Z). Ten rows a page unless --page-size (1..100).\n",
+	  cmd_contracts },
 	{ "show", "NUMBER", "show a contract: parties, statuses, revisions", "", cmd_contracts },
 	{ "send", "NUMBER", "send a draft, or hand a signed contract to the next signers", "",
 	  cmd_contracts },

@@ -130,6 +130,7 @@ START_TEST(cli_version_and_help)
 	const char *help[] = { "--help", NULL };
 	const char *help_cmd[] = { "help", "health", NULL };
 	const char *cmd_help[] = { "health", "--help", NULL };
+	const char *help_list[] = { "help", "list", NULL };
 
 	run_cli(&r, version, NULL);
 	ck_assert_int_eq(r.status, 0);
@@ -146,6 +147,13 @@ START_TEST(cli_version_and_help)
 	run_cli(&r, cmd_help, NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: sealpact [OPTIONS] health"));
+	/* list's filters say what they take: T was both a business type and a time */
+	run_cli(&r, help_list, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "[--from TIME] [--to TIME]"));
+	ck_assert_ptr_nonnull(strstr(r.out, "draft, signing, completed, rejected, cancelled or "
+					    "expired"));
+	ck_assert_ptr_nonnull(strstr(r.out, "RFC 3339"));
 }
 END_TEST
 
