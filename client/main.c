@@ -263,7 +263,11 @@ static const struct command commands[] = {
 	  "that no FieldMDP lock covers, P=3 also annotations; P=1 nothing. Revocation is\n"
 	  "answered from the file's /DSS first, without network. --at TIME (RFC 3339,\n"
 	  "e.g. 2040-01-01T00:00:00Z) moves the verification clock: a signature without\n"
-	  "a timestamp is checked then, timestamps are checked against it.\n",
+	  "a timestamp is checked then, timestamps are checked against it.\n"
+	  "--intermediate PEM adds CA certificates to build the chains with, --crl F a\n"
+	  "CRL (DER or PEM) to answer revocation with, --tsa-trust PEM the roots the\n"
+	  "timestamps must chain to (else the --trust-roots); each of these and\n"
+	  "--trust-roots repeats, up to 32 files.\n",
 	  cmd_verify },
 	{ "help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help },
 	{ "version", "", "print the version", "", cmd_version },

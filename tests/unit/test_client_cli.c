@@ -131,6 +131,7 @@ START_TEST(cli_version_and_help)
 	const char *help_cmd[] = { "help", "health", NULL };
 	const char *cmd_help[] = { "health", "--help", NULL };
 	const char *help_list[] = { "help", "list", NULL };
+	const char *help_verify[] = { "help", "verify", NULL };
 
 	run_cli(&r, version, NULL);
 	ck_assert_int_eq(r.status, 0);
@@ -154,6 +155,12 @@ START_TEST(cli_version_and_help)
 	ck_assert_ptr_nonnull(strstr(r.out, "draft, signing, completed, rejected, cancelled or "
 					    "expired"));
 	ck_assert_ptr_nonnull(strstr(r.out, "RFC 3339"));
+	/* and verify says what each of its options is for */
+	run_cli(&r, help_verify, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "\n--intermediate PEM adds"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--crl F a\nCRL"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--tsa-trust PEM the roots"));
 }
 END_TEST
 
