@@ -491,6 +491,7 @@ token_opts_parse(struct token_opts *t, const char *sub, int argc, char **argv, i
 	};
 	int ch;
 
+	*first_arg = 0;
 	memset(t, 0, sizeof(*t));
 	t->module = getenv("SEALPACT_PKCS11_MODULE");
 	t->label = getenv("SEALPACT_TOKEN");
