@@ -125,4 +125,19 @@ struct crypto_verify_report;
  */
 int client_verify_exit_code(const struct crypto_verify_report *r);
 
+/*
+ * A usage error: "sealpact: CMD: " and the message on stderr, then where to
+ * look ("Run 'sealpact help CMD' for usage."; the global --help when cmd is
+ * NULL). Returns 64 (EX_USAGE), the status to exit with. CLI thread.
+ */
+int client_usage(const char *cmd, const char *fmt, ...) SP_PRINTF(2, 3);
+
+/*
+ * The usage error for what getopt_long refused: ch is what it returned,
+ * '?' (an unknown option) or ':' (one without its value; the short options
+ * start with ':' and opterr is 0, so that getopt prints nothing itself).
+ * Names the option as typed. Returns 64. CLI thread.
+ */
+int client_option_error(const char *cmd, int ch, char *const argv[]);
+
 #endif /* SP_CLIENT_H */

@@ -26,13 +26,6 @@
 #define LIST_PAGE_MAX 100000
 #define LIST_PAGE_SIZE_MAX 100
 
-static int
-usage(const char *cmd, const char *msg)
-{
-	fprintf(stderr, "sealpact: %s: %s\nRun 'sealpact help %s' for usage.\n", cmd, msg, cmd);
-	return EX_USAGE;
-}
-
 int
 client_cli_transport(const char *cmd, const struct sp_errinfo *ei)
 {
@@ -361,7 +354,7 @@ cmd_create(const struct client_cli *cli, int argc, char **argv)
 
 	sp_errinfo_init(&ei);
 	optind = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
 			name = optarg;
@@ -381,23 +374,24 @@ cmd_create(const struct client_cli *cli, int argc, char **argv)
 		case 's':
 		case 'c':
 			if (party_add(parties, optarg, o == 's' ? "signer" : "cc") != 0) {
-				r = usage(argv[0],
-					  "bad --signer PARTY[:ORDER][:NAME] or --cc PARTY[:NAME]");
+				r = client_usage(argv[0], "bad --signer PARTY[:ORDER][:NAME] or "
+							  "--cc PARTY[:NAME]");
 				goto out;
 			}
 			break;
 		default:
-			r = EX_USAGE;
+			r = client_option_error(argv[0], o, argv);
 			goto out;
 		}
 	}
 	if (optind != argc - 1 || name == NULL) {
-		r = usage(argv[0], "give the PDF file and --name");
+		r = client_usage(argv[0], "give the PDF file and --name");
 		goto out;
 	}
 	/* One command, one outcome: a send that must fail leaves no draft behind. */
 	if (send_now && !has_signer(parties)) {
-		r = usage(argv[0], "--send needs at least one --signer (nothing was created)");
+		r = client_usage(argv[0],
+				 "--send needs at least one --signer (nothing was created)");
 		goto out;
 	}
 	if (sp_file_read(argv[optind], PDF_MAX, &pdf, &len, &ei) != SP_OK) {
@@ -478,7 +472,7 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 	int o, r, as_json = 0;
 
 	optind = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		const char *k = strchr(short_of, o);
 
 		if (o == 'j')
@@ -486,14 +480,14 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 		else if (k != NULL && o != 0)
 			vals[k - short_of] = optarg;
 		else
-			return EX_USAGE;
+			return client_option_error(argv[0], o, argv);
 	}
 	if (optind != argc)
-		return usage(argv[0], "unexpected argument");
+		return client_usage(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (vals[7] != NULL && sp_parse_i64(vals[7], 1, LIST_PAGE_MAX, &page) != SP_OK)
-		return usage(argv[0], "--page wants a number from 1 to 100000");
+		return client_usage(argv[0], "--page wants a number from 1 to 100000");
 	if (vals[8] != NULL && sp_parse_i64(vals[8], 1, LIST_PAGE_SIZE_MAX, &size) != SP_OK)
-		return usage(argv[0], "--page-size wants a number from 1 to 100");
+		return client_usage(argv[0], "--page-size wants a number from 1 to 100");
 	for (i = 0; i < SP_ARRAY_LEN(keys); i++)
 		qadd(q, sizeof(q), keys[i], vals[i]);
 	snprintf(path, sizeof(path), "/api/v1/contracts?%s", q);
@@ -559,12 +553,12 @@ cmd_simple(const struct client_cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (argc != (reject ? 3 : 2) || !number_ok(argv[1]))
-		return usage(cmd, reject ? "give the 19-digit contract number and a reason"
-				  : strcmp(cmd, "receive") == 0
-					  ? "give the 19-digit contract number, or --all to "
-					    "receive every "
-					    "contract waiting for you"
-					  : "give the 19-digit contract number");
+		return client_usage(cmd, reject ? "give the 19-digit contract number and a reason"
+					 : strcmp(cmd, "receive") == 0
+						 ? "give the 19-digit contract number, or --all to "
+						   "receive every "
+						   "contract waiting for you"
+						 : "give the 19-digit contract number");
 	if (show)
 		snprintf(path, sizeof(path), "/api/v1/contracts/%s", argv[1]);
 	else
@@ -631,10 +625,10 @@ cmd_download(const struct client_cli *cli, int argc, char **argv)
 	int r;
 
 	if ((argc != 3 && argc != 4) || !number_ok(argv[1]))
-		return usage(argv[0],
-			     "give the contract number, an output file and optionally a revision");
+		return client_usage(argv[0], "give the contract number, an output file and "
+					     "optionally a revision");
 	if (argc == 4 && strspn(argv[3], "0123456789") != strlen(argv[3]))
-		return usage(argv[0], "the revision is a number");
+		return client_usage(argv[0], "the revision is a number");
 	if (argc == 4)
 		snprintf(path, sizeof(path), "/api/v1/contracts/%s/revisions/%s/document", argv[1],
 			 argv[3]);
@@ -662,15 +656,15 @@ cmd_evidence(const struct client_cli *cli, int argc, char **argv)
 	int o, r;
 
 	optind = 0;
-	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
 		if (o != 'o')
-			return usage(argv[0], "give the contract number and -o FILE");
+			return client_option_error(argv[0], o, argv);
 		out = optarg;
 	}
 	if (argc - optind != 1 || !number_ok(argv[optind]))
-		return usage(argv[0], "give the 19-digit contract number");
+		return client_usage(argv[0], "give the 19-digit contract number");
 	if (out == NULL || *out == '\0')
-		return usage(argv[0], "give the report's file with -o FILE");
+		return client_usage(argv[0], "give the report's file with -o FILE");
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s/evidence", argv[optind]);
 	if ((r = get_into_file(cli, argv[0], path, out, 1, &len)) == 0)
 		printf("%s: evidence report of contract %s, %zu bytes (signed by the platform; "
@@ -694,7 +688,7 @@ cmd_edit(const struct client_cli *cli, int argc, char **argv)
 	int o, r = EX_SOFTWARE, any = 0;
 
 	optind = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
 		case 'b':
@@ -709,24 +703,25 @@ cmd_edit(const struct client_cli *cli, int argc, char **argv)
 		case 's':
 		case 'c':
 			if (party_add(parties, optarg, o == 's' ? "signer" : "cc") != 0) {
-				r = usage(argv[0],
-					  "bad --signer PARTY[:ORDER][:NAME] or --cc PARTY[:NAME]");
+				r = client_usage(argv[0], "bad --signer PARTY[:ORDER][:NAME] or "
+							  "--cc PARTY[:NAME]");
 				goto out;
 			}
 			any = 1;
 			break;
 		default:
-			r = EX_USAGE;
+			r = client_option_error(argv[0], o, argv);
 			goto out;
 		}
 	}
 	if (optind != argc - 1 || !number_ok(argv[optind])) {
-		r = usage(argv[0], "give the 19-digit number of a draft");
+		r = client_usage(argv[0], "give the 19-digit number of a draft");
 		goto out;
 	}
 	if (!any) {
-		r = usage(argv[0], "nothing to change: give --name, --business-type, --deadline, "
-				   "--signer or --cc");
+		r = client_usage(argv[0],
+				 "nothing to change: give --name, --business-type, --deadline, "
+				 "--signer or --cc");
 		goto out;
 	}
 	if (json_array_size(parties) > 0)
@@ -750,7 +745,7 @@ cmd_delete(const struct client_cli *cli, int argc, char **argv)
 	int r;
 
 	if (argc != 2 || !number_ok(argv[1]))
-		return usage(argv[0], "give the 19-digit number of a draft");
+		return client_usage(argv[0], "give the 19-digit number of a draft");
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s", argv[1]);
 	if ((r = call(cli, argv[0], "DELETE", path, NULL, NULL, 204, NULL)) != 0)
 		return r;

@@ -33,13 +33,6 @@ fail(int status, const char *what, const struct sp_errinfo *ei)
 }
 
 static int
-usage_err(const char *cmd, const char *msg)
-{
-	fprintf(stderr, "sealpact: %s: %s\nRun 'sealpact help %s' for usage.\n", cmd, msg, cmd);
-	return EX_USAGE;
-}
-
-static int
 transport_status(int code)
 {
 	return code == SP_ERR_INVALID                              ? EX_USAGE
@@ -124,7 +117,7 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 	so.key_id = getenv("SEALPACT_KEY_ID");
 	client_response_init(&resp, 256 * 1024);
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			so.module = optarg;
@@ -151,18 +144,18 @@ client_cmd_login(const char *server, const char *cafile, long timeout_s, int arg
 			so.cert_pem = optarg;
 			break;
 		default:
-			rc = usage_err("login", "unknown option");
+			rc = client_option_error("login", ch, argv);
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		rc = usage_err("login", "unexpected argument");
+		rc = client_usage("login", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
 	if (so.key_pem == NULL && (so.module == NULL || *so.module == '\0')) {
-		rc = usage_err("login",
-			       "name the token's PKCS#11 module (--module or "
-			       "SEALPACT_PKCS11_MODULE), or a development key (--key, --cert)");
+		rc = client_usage("login",
+				  "name the token's PKCS#11 module (--module or "
+				  "SEALPACT_PKCS11_MODULE), or a development key (--key, --cert)");
 		goto out;
 	}
 	sp_errinfo_init(&ei);
@@ -305,7 +298,7 @@ client_cmd_logout(const char *server, const char *cafile, long timeout_s, int ar
 	int rc;
 
 	if (argc > 1 && argv[1] != NULL)
-		return usage_err("logout", "unexpected argument");
+		return client_usage("logout", "unexpected argument '%s'", argv[1]);
 	if ((rc = open_session("logout", server, cafile, timeout_s, &c)) != 0)
 		return rc;
 	client_response_init(&resp, 64 * 1024);
@@ -345,7 +338,7 @@ client_cmd_whoami(const char *server, const char *cafile, long timeout_s, int ar
 		return 0;
 	}
 	if (argc > 2 || (argc == 2 && !json_out))
-		return usage_err("whoami", "unexpected argument");
+		return client_usage("whoami", "unexpected argument '%s'", argv[argc - 1]);
 	if ((rc = open_session("whoami", server, cafile, timeout_s, &c)) != 0)
 		return rc;
 	client_response_init(&resp, 64 * 1024);

@@ -129,8 +129,13 @@ static const struct command commands[] = {
 	{ "delete", "NUMBER", "delete a draft you created", "", cmd_contracts },
 	{ "list",
 	  "[--tab todo|initiated|signed|cc|drafts] [--status S] [--business-type T] [--q TEXT] "
-	  "[--initiator NAME|CODE] [--from T] [--to T] [--page N] [--page-size N] [--json]",
-	  "list contracts (the five tabs, with filters)", "", cmd_contracts },
+	  "[--initiator NAME|CODE] [--from TIME] [--to TIME] [--page N] [--page-size N] [--json]",
+	  "list contracts (the five tabs, with filters)",
+	  "S is draft, signing, completed, rejected, cancelled or expired; T is a\n"
+	  "business type's code or display name; --q finds TEXT in the name or the\n"
+	  "number. --from and --to bound the time the contract was created, as RFC 3339\n"
+	  "times (e.g. 2026-01-01T00:00:00Z). Ten rows a page unless --page-size (1..100).\n",
+	  cmd_contracts },
 	{ "show", "NUMBER", "show a contract: parties, statuses, revisions", "", cmd_contracts },
 	{ "send", "NUMBER", "send a draft, or hand a signed contract to the next signers", "",
 	  cmd_contracts },
@@ -258,7 +263,11 @@ static const struct command commands[] = {
 	  "that no FieldMDP lock covers, P=3 also annotations; P=1 nothing. Revocation is\n"
 	  "answered from the file's /DSS first, without network. --at TIME (RFC 3339,\n"
 	  "e.g. 2040-01-01T00:00:00Z) moves the verification clock: a signature without\n"
-	  "a timestamp is checked then, timestamps are checked against it.\n",
+	  "a timestamp is checked then, timestamps are checked against it.\n"
+	  "--intermediate PEM adds CA certificates to build the chains with, --crl F a\n"
+	  "CRL (DER or PEM) to answer revocation with, --tsa-trust PEM the roots the\n"
+	  "timestamps must chain to (else the --trust-roots); each of these and\n"
+	  "--trust-roots repeats, up to 32 files.\n",
 	  cmd_verify },
 	{ "help", "[COMMAND]", "show help for sealpact or for one command", "", cmd_help },
 	{ "version", "", "print the version", "", cmd_version },
@@ -288,22 +297,6 @@ usage(FILE *f)
 	for (i = 0; i < SP_ARRAY_LEN(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n%s\nRun 'sealpact help COMMAND' for a command's details.\n", global_help);
-}
-
-/* A usage error: one clear line and where to look, exit 64. */
-static int usage_error(const char *fmt, ...) SP_PRINTF(1, 2);
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sealpact: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nRun 'sealpact --help' for usage.\n");
-	return EX_USAGE;
 }
 
 static const struct command *
@@ -376,7 +369,7 @@ cmd_health(const struct cli *cli, int argc, char **argv)
 	int rc, all_ok = 1;
 
 	if (argc > 1)
-		return usage_error("health: unexpected argument '%s'", argv[1]);
+		return client_usage("health", "unexpected argument '%s'", argv[1]);
 	if ((rc = client_open(cli, &c)) != 0)
 		return rc;
 	client_response_init(&resp, 64 * 1024);
@@ -412,9 +405,9 @@ cmd_help(const struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (argc > 2)
-		return usage_error("help: unexpected argument '%s'", argv[2]);
+		return client_usage("help", "unexpected argument '%s'", argv[2]);
 	if ((cmd = command_find(argv[1])) == NULL)
-		return usage_error("help: unknown command '%s'", argv[1]);
+		return client_usage(NULL, "help: unknown command '%s'", argv[1]);
 	command_help(cmd, stdout);
 	return 0;
 }
@@ -423,7 +416,7 @@ static int
 cmd_version(const struct cli *cli, int argc, char **argv)
 {
 	if (argc > 1)
-		return usage_error("version: unexpected argument '%s'", argv[1]);
+		return client_usage("version", "unexpected argument '%s'", argv[1]);
 	printf("sealpact %s (%s)\n", SEALPACT_VERSION, curl_version());
 	return 0;
 }
@@ -461,7 +454,7 @@ main(int argc, char **argv)
 	if ((env = getenv("SEALPACT_CACERT")) != NULL && *env != '\0')
 		cli.cafile = env;
 	/* "+": stop at the command name; what follows is the command's. */
-	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			cli.server = optarg;
@@ -471,16 +464,19 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_timeout(optarg, &cli.timeout_s) != 0)
-				return usage_error("--timeout: '%s' is not a number of seconds in "
-						   "1..3600",
-						   optarg);
+				return client_usage(NULL,
+						    "--timeout: '%s' is not a number of seconds in "
+						    "1..3600",
+						    optarg);
 			break;
 		case 'p':
 			/* The session code reads the environment: one source of truth. */
 			if (client_profile_check(optarg) != 0)
-				return usage_error("--profile: '%s' is not 1..%d of a-z, 0-9, '-', "
-						   "'_'",
-						   optarg, CLIENT_PROFILE_MAX);
+				return client_usage(NULL,
+						    "--profile: '%s' is not 1..%d of a-z, 0-9, "
+						    "'-', "
+						    "'_'",
+						    optarg, CLIENT_PROFILE_MAX);
 			if (setenv("SEALPACT_PROFILE", optarg, 1) != 0)
 				return EX_OSERR;
 			break;
@@ -490,9 +486,7 @@ main(int argc, char **argv)
 		case 'V':
 			return cmd_version(&cli, 1, argv);
 		default:
-			/* getopt_long has printed what was wrong. */
-			fprintf(stderr, "Run 'sealpact --help' for usage.\n");
-			return EX_USAGE;
+			return client_option_error(NULL, ch, argv);
 		}
 	}
 	if (optind >= argc) {
@@ -500,7 +494,7 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if ((cmd = command_find(argv[optind])) == NULL)
-		return usage_error("unknown command '%s'", argv[optind]);
+		return client_usage(NULL, "unknown command '%s'", argv[optind]);
 	if (argc - optind > 1 &&
 	    (strcmp(argv[optind + 1], "--help") == 0 || strcmp(argv[optind + 1], "-h") == 0)) {
 		command_help(cmd, stdout);

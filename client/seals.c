@@ -42,11 +42,38 @@ struct seal_run {
 	struct client *c; /* NULL until the first request */
 };
 
+/* The command a usage error names: "seal SUB" (its help is under "seal"). */
+#define SEAL_CMD_MAX 32
+
+static const char *
+seal_cmd(const char *sub, char *cmd)
+{
+	snprintf(cmd, SEAL_CMD_MAX, "seal %s", sub);
+	return cmd;
+}
+
 static int
 usage(const char *sub, const char *msg)
 {
-	fprintf(stderr, "sealpact: seal %s: %s\nRun 'sealpact help seal' for usage.\n", sub, msg);
-	return EX_USAGE;
+	char cmd[SEAL_CMD_MAX];
+
+	return client_usage(seal_cmd(sub, cmd), "%s", msg);
+}
+
+static int
+usage_arg(const char *sub, const char *arg)
+{
+	char cmd[SEAL_CMD_MAX];
+
+	return client_usage(seal_cmd(sub, cmd), "unexpected argument '%s'", arg);
+}
+
+static int
+opt_error(const char *sub, int ch, char *const argv[])
+{
+	char cmd[SEAL_CMD_MAX];
+
+	return client_option_error(seal_cmd(sub, cmd), ch, argv);
 }
 
 static int
@@ -250,20 +277,20 @@ cmd_apply(struct seal_run *c, int change, int argc, char **argv)
 	int ch, r;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (ch == 'n')
 			name = optarg;
 		else if (ch == 't')
 			type = optarg;
 		else
-			return usage(sub, "unknown option");
+			return opt_error(sub, ch, argv);
 	}
 	if (change) {
 		if (optind + 1 != argc || !id_ok(argv[optind]))
 			return usage(sub, "name the seal to change: seal change SEAL_ID");
 		seal_id = argv[optind];
 	} else if (optind != argc) {
-		return usage(sub, "unexpected argument");
+		return usage_arg(sub, argv[optind]);
 	}
 	if (type != NULL && !type_ok(type))
 		return usage(sub, "--type is official (公章) or contract (合同专用章)");
@@ -337,9 +364,9 @@ cmd_upload(struct seal_run *c, int argc, char **argv)
 	int ch, do_submit = 0, r;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (ch != 's')
-			return usage("upload", "unknown option");
+			return opt_error("upload", ch, argv);
 		do_submit = 1;
 	}
 	if (optind + 2 != argc || !id_ok(argv[optind]))
@@ -366,7 +393,7 @@ cmd_modify(struct seal_run *c, int argc, char **argv)
 	int ch, do_submit = 0, r;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			name = optarg;
@@ -381,7 +408,7 @@ cmd_modify(struct seal_run *c, int argc, char **argv)
 			do_submit = 1;
 			break;
 		default:
-			return usage("modify", "unknown option");
+			return opt_error("modify", ch, argv);
 		}
 	}
 	if (optind + 1 != argc || !id_ok(argv[optind]))
@@ -464,6 +491,7 @@ token_opts_parse(struct token_opts *t, const char *sub, int argc, char **argv, i
 	};
 	int ch;
 
+	*first_arg = 0;
 	memset(t, 0, sizeof(*t));
 	t->module = getenv("SEALPACT_PKCS11_MODULE");
 	t->label = getenv("SEALPACT_TOKEN");
@@ -472,7 +500,7 @@ token_opts_parse(struct token_opts *t, const char *sub, int argc, char **argv, i
 	if (t->module != NULL && *t->module == '\0')
 		t->module = NULL;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			t->module = optarg;
@@ -496,7 +524,7 @@ token_opts_parse(struct token_opts *t, const char *sub, int argc, char **argv, i
 			t->json = 1;
 			break;
 		default:
-			return usage(sub, "unknown option");
+			return opt_error(sub, ch, argv);
 		}
 	}
 	*first_arg = optind;
@@ -578,7 +606,7 @@ cmd_list(struct seal_run *c, int argc, char **argv)
 	if ((r = token_opts_parse(&t, "list", argc, argv, &first)) != 0)
 		return r;
 	if (first != argc)
-		return usage("list", "unexpected argument");
+		return usage_arg("list", argv[first]);
 	if ((tok = json_array()) == NULL)
 		return EX_SOFTWARE;
 	if ((r = json_request(c, "list", "GET", "/api/v1/seals?page_size=100", NULL, 200,
@@ -799,8 +827,9 @@ client_cmd_seal(const struct client_cli *cli, int argc, char **argv)
 	int r;
 
 	if (argc < 2)
-		return usage("", "name what to do: apply, form, upload, submit, modify, cancel, "
-				 "show, change, list or install");
+		return client_usage("seal",
+				    "name what to do: apply, form, upload, submit, modify, cancel, "
+				    "show, change, list or install");
 	sub = argv[1];
 	if (strcmp(sub, "apply") != 0 && strcmp(sub, "change") != 0 && strcmp(sub, "form") != 0 &&
 	    strcmp(sub, "upload") != 0 && strcmp(sub, "submit") != 0 &&

@@ -24,8 +24,7 @@
 static int
 usage_err(const char *msg)
 {
-	fprintf(stderr, "sealpact: sign: %s\nRun 'sealpact help sign' for usage.\n", msg);
-	return EX_USAGE;
+	return client_usage("sign", "%s", msg);
 }
 
 /* The server's to_be_signed: the DER of the signed attributes, base64. */
@@ -248,7 +247,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	o.so.key_id = getenv("SEALPACT_KEY_ID");
 	o.cafile = cafile; /* the global --cacert / SEALPACT_CACERT; sign --cacert overrides */
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		kind = NULL;
 		switch (ch) {
 		case 'n':
@@ -349,7 +348,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 			o.ocsp_allow = optarg;
 			break;
 		default:
-			return usage_err("unknown option");
+			return client_option_error("sign", ch, argv);
 		}
 		if (kind != NULL && sign_placement_parse(&o, kind, optarg, &ei) != SP_OK)
 			return usage_err(ei.msg);

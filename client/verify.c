@@ -249,14 +249,13 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 
 	sp_errinfo_init(&ei);
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (ch == 'j') {
 			json = 1;
 		} else if ((ch == 'r' && nroots == MAX_FILES) ||
 			   (ch == 'i' && ninter == MAX_FILES) ||
 			   (ch == 'l' && ncrls == MAX_FILES)) {
-			fprintf(stderr, "sealpact verify: at most %d files per option\n",
-				MAX_FILES);
+			rc = client_usage("verify", "at most %d files per option", MAX_FILES);
 			goto out;
 		} else if (ch == 'r') {
 			roots[nroots++] = optarg;
@@ -271,20 +270,20 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 			const char *why;
 
 			if (sp_time_parse(optarg, &at, &why) != SP_OK) {
-				fprintf(stderr,
-					"sealpact verify: --at wants an RFC 3339 time such as "
-					"2040-01-01T00:00:00Z; \"%s\" is %s\n",
-					optarg, why);
+				rc = client_usage("verify",
+						  "--at wants an RFC 3339 time such as "
+						  "2040-01-01T00:00:00Z; \"%s\" is %s",
+						  optarg, why);
 				goto out;
 			}
 			vo.at = (time_t)at;
 		} else {
-			fprintf(stderr, "Run 'sealpact help verify' for usage.\n");
+			rc = client_option_error("verify", ch, argv);
 			goto out;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "sealpact verify: exactly one FILE expected\n");
+		rc = client_usage("verify", "give exactly one FILE");
 		goto out;
 	}
 	path = argv[optind];
@@ -293,18 +292,18 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 	rc = 1;
 	if (nroots > 0 && crypto_trust_new(roots, nroots, inter, ninter, crls, ncrls, NULL, &trust,
 					   &ei) != SP_OK) {
-		fprintf(stderr, "sealpact verify: trust roots: %s\n", ei.msg);
+		fprintf(stderr, "sealpact: verify: trust roots: %s\n", ei.msg);
 		rc = EX_USAGE;
 		goto out;
 	}
 	if (tsa && crypto_ts_trust_load(tsa, &vo.ts_trust, &ei) != SP_OK) {
-		fprintf(stderr, "sealpact verify: --tsa-trust: %s\n", ei.msg);
+		fprintf(stderr, "sealpact: verify: --tsa-trust: %s\n", ei.msg);
 		rc = EX_USAGE;
 		goto out;
 	}
 	vo.trust = trust;
 	if (sp_file_read(path, PDF_DOC_MAX_BYTES, &data, &len, &ei) != SP_OK) {
-		fprintf(stderr, "sealpact verify: %s: %s\n", path, ei.msg);
+		fprintf(stderr, "sealpact: verify: %s\n", ei.msg);
 		rc = EX_NOINPUT;
 		goto out;
 	}
@@ -314,7 +313,7 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		if (json)
 			printf("{\"verdict\":\"unreadable\",\"error\":\"%s\"}\n",
 			       sp_errname(ei.code));
-		fprintf(stderr, "sealpact verify: %s: unreadable, cannot be verified: %s\n", path,
+		fprintf(stderr, "sealpact: verify: %s: unreadable, cannot be verified: %s\n", path,
 			client_text_clean(ei.msg, c1, sizeof(c1)));
 		rc = ei.code == SP_ERR_NOMEM ? EX_SOFTWARE : CLIENT_VERIFY_EXIT_UNREADABLE;
 		goto out;
@@ -326,7 +325,7 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		    json_add_trust(doc, roots, nroots, inter, ninter, crls, ncrls, tsa) != 0 ||
 		    json_dumpf(doc, stdout,
 			       JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) != 0) {
-			fprintf(stderr, "sealpact verify: cannot write the report\n");
+			fprintf(stderr, "sealpact: verify: cannot write the report\n");
 			goto out;
 		}
 		printf("\n");

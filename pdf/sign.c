@@ -739,7 +739,7 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 	}
 	out->byte_range[0] = 0;
 	out->byte_range[1] = (long long)c.contents_off;
-	out->byte_range[2] = (long long)(c.contents_off + c.contents_len);
+	out->byte_range[2] = (long long)c.contents_off + (long long)c.contents_len;
 	out->byte_range[3] = (long long)(pdfw_off(&c.w) - c.contents_off - c.contents_len);
 	patch_byte_range(c.w.b.data + c.br_off, out->byte_range);
 	if ((r = pdfw_digest(update_only ? doc->data : NULL, c.w.base,

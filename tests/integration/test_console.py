@@ -180,6 +180,7 @@ class ReviewInChromium(ServerTestCase):
             {"do": "queue", "q": org0, "expect_ids": [first, uploaded], "absent_ids": [odd, held]},
             {"do": "queue"},
             {"do": "literal_text", "id": odd, "text": "<img src=x onerror=alert(1)>章"},
+            {"do": "cells", "id": held},
             {"do": "claim_refused", "id": held},
             {"do": "reject", "id": odd, "reason": "扫描件不清晰 / the scan is unreadable",
              "scan": "pdf"},
@@ -195,6 +196,16 @@ class ReviewInChromium(ServerTestCase):
         steps = {s["do"] + ":" + str(s.get("id")): s for s in obs["steps"]}
         self.assertIn("invalid_credentials", steps["login_wrong:None"]["message"])
         self.assertEqual(steps["reject:%s" % odd]["scan"]["kind"], "pdf")
+        # What a reviewer reads: the status as the filter names it, and times that say
+        # their zone (each browser shows its own; the server's are UTC)
+        cells = steps["cells:%s" % held]
+        zoned = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (UTC|GMT[+\u2212-]\d+(:\d\d)?)$"
+        self.assertEqual(cells["cells"][4], "under review", cells)
+        self.assertEqual(cells["status"], "under review", cells)
+        self.assertRegex(cells["cells"][0], zoned)
+        self.assertRegex(cells["submitted"], zoned)
+        self.assertRegex(cells["cells"][5], r"^rev2 until " + zoned[1:], cells)
+        self.assertFalse(cells["placeholder_cut"], "the search box cuts its own hint")
         self.assertGreater(steps["approve:%s" % first]["scan"]["w"], 100)
 
         # What the applicants see: the rejection with its reason, the seal issued.

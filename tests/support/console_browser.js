@@ -219,6 +219,21 @@ async function run() {
 					fail('the detail turned the name into HTML');
 				break;
 			}
+			case 'cells': {
+				/* what a reviewer reads in a row and in its detail */
+				const row = page.locator('#queue-rows tr[data-id="' + step.id + '"]');
+				out.cells = await row.locator('td').allTextContents();
+				await openRow(page, step.id);
+				out.status = await page.textContent('#d-status');
+				out.submitted = await page.textContent('#d-submitted');
+				const q = await page.$('#filter-q');
+				out.placeholder_cut = await q.evaluate((e) => {
+					const c = document.createElement('canvas').getContext('2d');
+					c.font = getComputedStyle(e).font;
+					return c.measureText(e.placeholder).width > e.clientWidth;
+				});
+				break;
+			}
 			case 'fits': {
 				const over = () => page.evaluate(() => {
 					const d = document.documentElement;

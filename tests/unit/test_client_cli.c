@@ -130,6 +130,8 @@ START_TEST(cli_version_and_help)
 	const char *help[] = { "--help", NULL };
 	const char *help_cmd[] = { "help", "health", NULL };
 	const char *cmd_help[] = { "health", "--help", NULL };
+	const char *help_list[] = { "help", "list", NULL };
+	const char *help_verify[] = { "help", "verify", NULL };
 
 	run_cli(&r, version, NULL);
 	ck_assert_int_eq(r.status, 0);
@@ -146,6 +148,19 @@ START_TEST(cli_version_and_help)
 	run_cli(&r, cmd_help, NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: sealpact [OPTIONS] health"));
+	/* list's filters say what they take: T was both a business type and a time */
+	run_cli(&r, help_list, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "[--from TIME] [--to TIME]"));
+	ck_assert_ptr_nonnull(strstr(r.out, "draft, signing, completed, rejected, cancelled or "
+					    "expired"));
+	ck_assert_ptr_nonnull(strstr(r.out, "RFC 3339"));
+	/* and verify says what each of its options is for */
+	run_cli(&r, help_verify, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "\n--intermediate PEM adds"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--crl F a\nCRL"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--tsa-trust PEM the roots"));
 }
 END_TEST
 
@@ -165,7 +180,7 @@ START_TEST(cli_usage_errors_exit_64)
 		"usage: sealpact",
 		"unknown command 'frobnicate'",
 		"unknown command 'frobnicate'",
-		"unrecognized option '--bogus'",
+		"unknown option '--bogus'",
 		"--timeout: '0'",
 		"--timeout: 'ten'",
 		"not an http:// or https:// URL",
@@ -180,6 +195,104 @@ START_TEST(cli_usage_errors_exit_64)
 		ck_assert_msg(strstr(r.err, says[i]) != NULL, "case %zu: stderr '%s'", i, r.err);
 	}
 	/* Nothing was sent for any of them. */
+	pthread_mutex_lock(&srv.mu);
+	ck_assert_int_eq(srv.nrequests, 0);
+	pthread_mutex_unlock(&srv.mu);
+}
+END_TEST
+
+/*
+ * Every usage error reads alike, whichever command and whatever went wrong:
+ * "sealpact: COMMAND: what", the option or argument named as typed, then
+ * where to look, and nothing more; exit 64 and no request. Before, getopt
+ * spoke under the command's bare name or the binary's path, list gave no
+ * hint, login said it twice, whoami did not name the argument, seal alone
+ * printed "seal :", and verify had a shape of its own.
+ */
+START_TEST(cli_usage_errors_read_alike)
+{
+	static const struct {
+		const char *args[5];
+		const char *err;
+	} cases[] = {
+		{ { "--bogus", "health" },
+		  "sealpact: unknown option '--bogus'\nRun 'sealpact --help' for usage.\n" },
+		{ { "--server" },
+		  "sealpact: option '--server' needs a value\nRun 'sealpact --help' for usage.\n" },
+		{ { "-x" }, "sealpact: unknown option '-x'\nRun 'sealpact --help' for usage.\n" },
+		{ { "help", "frobnicate" },
+		  "sealpact: help: unknown command 'frobnicate'\nRun 'sealpact --help' for "
+		  "usage.\n" },
+		{ { "login", "--bogus" },
+		  "sealpact: login: unknown option '--bogus'\nRun 'sealpact help login' for "
+		  "usage.\n" },
+		{ { "login", "--module" },
+		  "sealpact: login: option '--module' needs a value\n"
+		  "Run 'sealpact help login' for usage.\n" },
+		{ { "whoami", "extra" },
+		  "sealpact: whoami: unexpected argument 'extra'\n"
+		  "Run 'sealpact help whoami' for usage.\n" },
+		{ { "logout", "extra" },
+		  "sealpact: logout: unexpected argument 'extra'\n"
+		  "Run 'sealpact help logout' for usage.\n" },
+		{ { "list", "--bogus" },
+		  "sealpact: list: unknown option '--bogus'\nRun 'sealpact help list' for "
+		  "usage.\n" },
+		{ { "list", "--page" },
+		  "sealpact: list: option '--page' needs a value\n"
+		  "Run 'sealpact help list' for usage.\n" },
+		{ { "create", "x.pdf", "--name" },
+		  "sealpact: create: option '--name' needs a value\n"
+		  "Run 'sealpact help create' for usage.\n" },
+		{ { "edit", "--zz" },
+		  "sealpact: edit: unknown option '--zz'\nRun 'sealpact help edit' for usage.\n" },
+		{ { "evidence", "-x" },
+		  "sealpact: evidence: unknown option '-x'\nRun 'sealpact help evidence' for "
+		  "usage.\n" },
+		{ { "evidence", "1234567890123456789", "-o" },
+		  "sealpact: evidence: option '-o' needs a value\n"
+		  "Run 'sealpact help evidence' for usage.\n" },
+		{ { "sign", "--bogus" },
+		  "sealpact: sign: unknown option '--bogus'\nRun 'sealpact help sign' for "
+		  "usage.\n" },
+		{ { "seal" },
+		  "sealpact: seal: name what to do: apply, form, upload, submit, modify, "
+		  "cancel, show, change, list or install\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "seal", "apply", "--bogus" },
+		  "sealpact: seal apply: unknown option '--bogus'\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "seal", "list", "extra" },
+		  "sealpact: seal list: unexpected argument 'extra'\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "verify" },
+		  "sealpact: verify: give exactly one FILE\nRun 'sealpact help verify' for "
+		  "usage.\n" },
+		{ { "verify", "--at" },
+		  "sealpact: verify: option '--at' needs a value\n"
+		  "Run 'sealpact help verify' for usage.\n" },
+		{ { "verify", "--bogus", "x.pdf" },
+		  "sealpact: verify: unknown option '--bogus'\n"
+		  "Run 'sealpact help verify' for usage.\n" },
+	};
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		run_cli(&r, cases[i].args, NULL);
+		ck_assert_msg(r.status == 64, "case %zu: exit %d", i, r.status);
+		ck_assert_msg(strcmp(r.err, cases[i].err) == 0, "case %zu: stderr '%s'", i, r.err);
+		ck_assert_msg(r.out[0] == '\0', "case %zu: stdout '%s'", i, r.out);
+	}
+	/* a file that is not there is named once */
+	{
+		const char *args[] = { "verify", "/nonexistent/x.pdf", NULL };
+
+		run_cli(&r, args, NULL);
+		ck_assert_int_eq(r.status, 66);
+		ck_assert_str_eq(r.err, "sealpact: verify: /nonexistent/x.pdf: No such file or "
+					"directory\n");
+	}
 	pthread_mutex_lock(&srv.mu);
 	ck_assert_int_eq(srv.nrequests, 0);
 	pthread_mutex_unlock(&srv.mu);
@@ -495,6 +608,7 @@ client_cli_suite(void)
 	tcase_add_test(cli, cli_version_and_help);
 	tcase_add_test(cli, terminal_text_is_neutralized);
 	tcase_add_test(cli, cli_usage_errors_exit_64);
+	tcase_add_test(cli, cli_usage_errors_read_alike);
 	tcase_add_test(cli, cli_health_ok_not_ready_and_unreachable);
 	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
 	tcase_add_test(cli, cli_alias_file_with_crlf);

@@ -101,14 +101,24 @@
 		if (!s)
 			return '—';
 		const d = new Date(s);
-		/* One unambiguous form for every reviewer's browser: 2026-12-03 13:23:06. */
-		return isNaN(d) ? String(s) : d.toLocaleString('sv-SE', { hour12: false });
+		/* One form for every reviewer's browser, in its own zone, which it names (the
+		   server's times are UTC, and a bare time left the reader to guess):
+		   2026-12-03 13:23:06 GMT+8. */
+		return isNaN(d) ? String(s) : d.toLocaleString('sv-SE', {
+			year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit',
+			minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+		});
 	}
 
 	const TYPES = { official: 'official seal 公章', contract: 'contract seal 合同专用章' };
 
 	function typeName(t) {
 		return TYPES[t] || String(t || '—');
+	}
+
+	/* A status as the filter offers it: under_review is "under review". */
+	function statusName(s) {
+		return String(s || '—').replace(/_/g, ' ');
 	}
 
 	function claimText(c) {
@@ -194,7 +204,7 @@
 		tr.dataset.id = a.id;
 		const org = a.organization || {};
 		for (const v of [when(a.submitted_at || a.created_at), org.name, a.name,
-			typeName(a.type), a.status, claimText(a.claim)]) {
+			typeName(a.type), statusName(a.status), claimText(a.claim)]) {
 			const td = document.createElement('td');
 			text(td, v);
 			tr.appendChild(td);
@@ -234,7 +244,7 @@
 		current = a;
 		const org = a.organization || {};
 		text($('d-id'), a.id);
-		text($('d-status'), a.status);
+		text($('d-status'), statusName(a.status));
 		text($('d-org'), org.name);
 		text($('d-code'), org.credit_code);
 		text($('d-name'), a.name);

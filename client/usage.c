@@ -1,0 +1,55 @@
+/*
+ * usage.c: the one shape of a usage error on the terminal. Every command
+ * used to print its own (four helpers, and getopt's messages under the
+ * command's bare name or the binary's whole path, some with no hint and one
+ * with the message twice); now each is
+ *     sealpact: CMD: what was wrong
+ *     Run 'sealpact help CMD' for usage.
+ * and exit 64, so that a script or a user reads every one the same way.
+ */
+#include "client.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+int
+client_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sealpact: ", stderr);
+	if (cmd != NULL)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd != NULL)
+		/* "seal apply" has its help under "seal" */
+		fprintf(stderr, "\nRun 'sealpact help %.*s' for usage.\n", (int)strcspn(cmd, " "),
+			cmd);
+	else
+		fputs("\nRun 'sealpact --help' for usage.\n", stderr);
+	return EX_USAGE;
+}
+
+int
+client_option_error(const char *cmd, int ch, char *const argv[])
+{
+	/* getopt_long has stepped past the option (a long one, or a short one
+	   that ended its word), so argv[optind - 1] is it as typed; a short one
+	   is named by optopt, as it may sit inside a word ("-xo") */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	const char *name =
+		strncmp(arg, "--", 2) != 0 && optopt > 0 && optopt < 128 && isgraph(optopt)
+			? shortopt
+			: arg;
+
+	if (ch == ':')
+		return client_usage(cmd, "option '%s' needs a value", name);
+	return client_usage(cmd, "unknown option '%s'", name);
+}
