@@ -85,10 +85,18 @@ static void
 gap_of(const unsigned char *d, size_t n, size_t *at, size_t *len)
 {
 	const char *p = memmem(d, n, "/ByteRange", 10);
+	char arr[96];
+	size_t k;
 	long long a, b, c, e;
 
 	ck_assert_ptr_nonnull(p);
-	ck_assert_int_eq(sscanf(p + 10, " [ %lld %lld %lld %lld", &a, &b, &c, &e), 4);
+	/* sscanf reads a string: the array's bytes copied and ended (d has no NUL; glibc's
+	   sscanf measures its input first, past the end of d) */
+	k = (size_t)((const char *)d + n - (p + 10));
+	k = k < sizeof(arr) - 1 ? k : sizeof(arr) - 1;
+	memcpy(arr, p + 10, k);
+	arr[k] = '\0';
+	ck_assert_int_eq(sscanf(arr, " [ %lld %lld %lld %lld", &a, &b, &c, &e), 4);
 	ck_assert(d[b] == '<' && d[c - 1] == '>');
 	*at = (size_t)b + 1;
 	*len = (size_t)(c - b - 2);
