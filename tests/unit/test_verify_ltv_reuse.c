@@ -585,6 +585,18 @@ END_TEST
  * freed its array from that field on as if it were one (s + i, no pointer
  * malloc gave: glibc aborted).
  */
+#ifndef __SANITIZE_ADDRESS__
+/* 1 under valgrind's memcheck (deploy/lint.sh --valgrind), whose preloaded malloc stands
+   in front of this file's, as ASan's does: no allocation fails there */
+static int
+under_valgrind(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	return pre != NULL && strstr(pre, "vgpreload") != NULL;
+}
+#endif
+
 START_TEST(kept_reads_out_of_memory)
 {
 #ifdef __SANITIZE_ADDRESS__
@@ -598,6 +610,8 @@ START_TEST(kept_reads_out_of_memory)
 	uint8_t *reads;
 	int nl = 0, rc, nth, failed, gave_way = 0;
 
+	if (under_valgrind())
+		return;
 	sp_errinfo_init(&ei);
 	cur = vc_sign(base, base_len, "rsa", 1, 0, &n);
 	reads = reads_of(cur, n, &rlen);
