@@ -305,38 +305,48 @@ sp_file_write(const char *path, const void *data, size_t len, int mode, struct s
 	int r = SP_ERR_INTERNAL, fd = -1;
 	char tmp[4096];
 	const unsigned char *p = data;
+	unsigned i;
 	ssize_t n;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return sp_err(ei, SP_ERR_INVALID, "path too long");
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) < 0) {
-		r = sp_err(ei, SP_ERR_IO, "%s: %s", tmp, strerror(errno));
-		goto out;
+	/* O_EXCL: a name already there (a crashed run's, or a link planted in a
+	   shared directory to have its target truncated) is never written
+	   through; the next name is tried */
+	for (i = 0; fd < 0 && i < 100; i++) {
+		if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path, (long)getpid(), i) >=
+		    (int)sizeof(tmp))
+			return sp_err(ei, SP_ERR_INVALID, "%.64s...: path too long", path);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST)
+			break;
 	}
+	/* Messages name the file asked for: the temporary name means nothing
+	   to whoever typed the command, and it is gone once this returns. */
+	if (fd < 0)
+		return sp_err(ei, SP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
 	while (len > 0) {
 		n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = sp_err(ei, SP_ERR_IO, "%s: %s", tmp, strerror(errno));
+			r = sp_err(ei, SP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
 			goto out;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
 	if (fsync(fd) != 0) {
-		r = sp_err(ei, SP_ERR_IO, "%s: %s", tmp, strerror(errno));
+		r = sp_err(ei, SP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
 		goto out; /* fd is closed there */
 	}
 	/* close() releases the descriptor even when it fails. */
 	if (close(fd) != 0) {
 		fd = -1;
-		r = sp_err(ei, SP_ERR_IO, "%s: %s", tmp, strerror(errno));
+		r = sp_err(ei, SP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
-		r = sp_err(ei, SP_ERR_IO, "%s: %s", path, strerror(errno));
+		r = sp_err(ei, SP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
 	r = SP_OK;

@@ -26,4 +26,10 @@ const char *test_tmpdir_new(const char *name);
 /* The run's directory, which holds every test_tmpdir_new(); for tests of this. */
 const char *test_tmpdir_root(void);
 
+/*
+ * How many names dir holds besides . and .. (a temporary file left behind
+ * is one); -1 when it cannot be read.
+ */
+int test_dir_count(const char *dir);
+
 #endif

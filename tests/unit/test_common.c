@@ -1,9 +1,11 @@
 /* test_common.c: error info, capped buffers and the codecs (common/sp.h). */
 #include <check.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "sp.h"
@@ -21,6 +23,83 @@ START_TEST(errinfo_keeps_first_error)
 	sp_errinfo_prefix(&ei, "placement 2");
 	ck_assert_str_eq(ei.msg, "placement 2: page 7 out of range");
 	ck_assert_int_eq(sp_err(NULL, SP_ERR_IO, "x"), SP_ERR_IO);
+}
+END_TEST
+
+/*
+ * The temporary file beside the target is made, never opened: a link
+ * planted at its name (it was PATH.tmp.PID, a name anyone could guess)
+ * had its target truncated and overwritten, and was then renamed over
+ * PATH, so that PATH pointed at the victim.
+ */
+START_TEST(file_write_never_through_a_planted_link)
+{
+	char dir[320], path[384], victim[384], link[448];
+	unsigned char *data = NULL;
+	struct sp_errinfo ei;
+	size_t len = 0;
+	unsigned i;
+
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir_new("common-link"));
+	snprintf(path, sizeof(path), "%s/out.pdf", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sp_file_write(victim, "keep", 4, 0600, &ei), SP_OK);
+	snprintf(link, sizeof(link), "%s.tmp.%ld", path, (long)getpid());
+	ck_assert_int_eq(symlink(victim, link), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(link, sizeof(link), "%s.tmp.%ld.%u", path, (long)getpid(), i);
+		ck_assert_int_eq(symlink(victim, link), 0);
+	}
+	ck_assert_int_eq(sp_file_write(path, "new", 3, 0600, &ei), SP_OK);
+	ck_assert_int_eq(sp_file_read(victim, 100, &data, &len, &ei), SP_OK);
+	ck_assert_msg(len == 4 && memcmp(data, "keep", 4) == 0, "the victim now holds '%.*s'",
+		      (int)len, data);
+	free(data);
+	ck_assert_int_eq(sp_file_read(path, 100, &data, &len, &ei), SP_OK);
+	ck_assert_msg(len == 3 && memcmp(data, "new", 3) == 0, "out.pdf holds '%.*s'", (int)len,
+		      data);
+	free(data);
+	/* the victim, out.pdf and the four links; no temporary file stays */
+	ck_assert_int_eq(test_dir_count(dir), 6);
+}
+END_TEST
+
+/*
+ * A write that fails (here the file-size limit stands in for a full disk)
+ * leaves neither the file nor its temporary one, and the message names the
+ * file asked for, not the temporary name (PATH.tmp.PID: File too large).
+ */
+START_TEST(file_write_fails_whole)
+{
+	char dir[320], path[384], big[8192];
+	struct rlimit old, lim;
+	struct sp_errinfo ei;
+	void (*was)(int);
+
+	snprintf(dir, sizeof(dir), "%s", test_tmpdir_new("common-full"));
+	snprintf(path, sizeof(path), "%s/out.pdf", dir);
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 4096;
+	was = signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sp_file_write(path, big, sizeof(big), 0644, &ei), SP_ERR_IO);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, was);
+	ck_assert_msg(strstr(ei.msg, "out.pdf: File too large") != NULL &&
+			      strstr(ei.msg, ".tmp.") == NULL,
+		      "%s", ei.msg);
+	ck_assert_int_eq(test_dir_count(dir), 0);
+	/* a directory that is not there: the same message shape */
+	snprintf(path, sizeof(path), "%s/no/out.pdf", dir);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(sp_file_write(path, "x", 1, 0644, &ei), SP_ERR_IO);
+	ck_assert_msg(strstr(ei.msg, "no/out.pdf: No such file or directory") != NULL &&
+			      strstr(ei.msg, ".tmp.") == NULL,
+		      "%s", ei.msg);
 }
 END_TEST
 
@@ -710,6 +789,8 @@ main(void)
 	tcase_add_test(tc, buf_reserve_takes_the_appends_in_place);
 	tcase_add_test(tc, buf_printf_at_every_room);
 	tcase_add_test(tc, file_write_then_read);
+	tcase_add_test(tc, file_write_never_through_a_planted_link);
+	tcase_add_test(tc, file_write_fails_whole);
 	tcase_add_test(tc, hex_and_wipe);
 	tcase_add_test(tc, secret_equal_at_every_place);
 	tcase_add_test(tc, hex_encode_decode);
