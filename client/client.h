@@ -140,4 +140,22 @@ int client_usage(const char *cmd, const char *fmt, ...) SP_PRINTF(2, 3);
  */
 int client_option_error(const char *cmd, int ch, char *const argv[]);
 
+/*
+ * Every command that writes a file names it with -o FILE (--output FILE).
+ * download, seal form and sign --offline took it as an argument before; that
+ * form still works, so that scripts keep running, and this prints the note
+ * that says what to write instead: "sealpact: CMD: note: ..., write 'sealpact
+ * NOW'" on stderr. CLI thread.
+ */
+void client_output_deprecated(const char *cmd, const char *now);
+
+/*
+ * Reads -o FILE (--output FILE), the one option of download, evidence and
+ * seal form: *out is the file, or NULL when not given, and optind is left
+ * at the first other argument (getopt_long permutes: the option may stand
+ * anywhere). Returns 0, or the usage status (64, printed) for an unknown
+ * option or a missing or empty value. CLI thread.
+ */
+int client_output_opt(const char *cmd, int argc, char **argv, const char **out);
+
 #endif /* SP_CLIENT_H */

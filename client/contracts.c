@@ -617,25 +617,47 @@ get_into_file(const struct client_cli *cli, const char *cmd, const char *path, c
 	return r;
 }
 
+/*
+ * download NUMBER [REVISION] -o FILE. The old form, NUMBER FILE [REVISION]
+ * without -o, still works with a note: "download N 2" wrote the latest
+ * revision to a file named 2, where a reader of the new form sees revision 2.
+ */
 static int
 cmd_download(const struct client_cli *cli, int argc, char **argv)
 {
+	const char *out, *number, *rev = NULL;
 	char path[128];
 	size_t len;
-	int r;
+	int n, r;
 
-	if ((argc != 3 && argc != 4) || !number_ok(argv[1]))
-		return client_usage(argv[0], "give the contract number, an output file and "
-					     "optionally a revision");
-	if (argc == 4 && strspn(argv[3], "0123456789") != strlen(argv[3]))
-		return client_usage(argv[0], "the revision is a number");
-	if (argc == 4)
-		snprintf(path, sizeof(path), "/api/v1/contracts/%s/revisions/%s/document", argv[1],
-			 argv[3]);
+	if ((r = client_output_opt(argv[0], argc, argv, &out)) != 0)
+		return r;
+	n = argc - optind;
+	if (n < 1 || !number_ok(argv[optind]))
+		return client_usage(argv[0], "give the 19-digit contract number");
+	number = argv[optind];
+	if (out == NULL && n > 3) {
+		return client_usage(argv[0], "unexpected argument '%s'", argv[optind + 3]);
+	} else if (out == NULL && n >= 2) {
+		out = argv[optind + 1];
+		rev = n == 3 ? argv[optind + 2] : NULL;
+		client_output_deprecated(argv[0], "download NUMBER [REVISION] -o FILE");
+	} else if (out == NULL) {
+		return client_usage(argv[0], "give the output file with -o FILE");
+	} else if (n > 2) {
+		return client_usage(argv[0], "unexpected argument '%s'", argv[optind + 2]);
+	} else if (n == 2) {
+		rev = argv[optind + 1];
+	}
+	if (rev != NULL && (*rev == '\0' || strspn(rev, "0123456789") != strlen(rev)))
+		return client_usage(argv[0], "the revision is a number, not '%s'", rev);
+	if (rev != NULL)
+		snprintf(path, sizeof(path), "/api/v1/contracts/%s/revisions/%s/document", number,
+			 rev);
 	else
-		snprintf(path, sizeof(path), "/api/v1/contracts/%s/document", argv[1]);
-	if ((r = get_into_file(cli, argv[0], path, argv[2], 0, &len)) == 0)
-		printf("%s: %zu bytes\n", argv[2], len);
+		snprintf(path, sizeof(path), "/api/v1/contracts/%s/document", number);
+	if ((r = get_into_file(cli, argv[0], path, out, 0, &len)) == 0)
+		printf("%s: %zu bytes\n", out, len);
 	return r;
 }
 
@@ -648,22 +670,16 @@ cmd_download(const struct client_cli *cli, int argc, char **argv)
 static int
 cmd_evidence(const struct client_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
-					      { NULL, 0, NULL, 0 } };
-	const char *out = NULL;
+	const char *out;
 	char path[128];
 	size_t len;
-	int o, r;
+	int r;
 
-	optind = 0;
-	while ((o = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
-		if (o != 'o')
-			return client_option_error(argv[0], o, argv);
-		out = optarg;
-	}
+	if ((r = client_output_opt(argv[0], argc, argv, &out)) != 0)
+		return r;
 	if (argc - optind != 1 || !number_ok(argv[optind]))
 		return client_usage(argv[0], "give the 19-digit contract number");
-	if (out == NULL || *out == '\0')
+	if (out == NULL)
 		return client_usage(argv[0], "give the report's file with -o FILE");
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s/evidence", argv[optind]);
 	if ((r = get_into_file(cli, argv[0], path, out, 1, &len)) == 0)

@@ -145,7 +145,10 @@ static const struct command commands[] = {
 	  cmd_contracts },
 	{ "cancel", "NUMBER", "cancel a contract you initiated while it is being signed", "",
 	  cmd_contracts },
-	{ "download", "NUMBER FILE [REVISION]", "save the latest (or one revision's) PDF", "",
+	{ "download", "NUMBER [REVISION] -o FILE", "save the latest (or one revision's) PDF",
+	  "REVISION is a revision's number as 'sealpact show' lists them; without it\n"
+	  "the latest. The file is written whole or not at all. The old form\n"
+	  "'download NUMBER FILE [REVISION]' still works and prints a note.\n",
 	  cmd_contracts },
 	{ "evidence", "NUMBER -o FILE",
 	  "save the signed evidence report (出证报告) of a finished contract",
@@ -155,11 +158,12 @@ static const struct command commands[] = {
 	  "verification result, and the audit trail with its hash chain, signed by the\n"
 	  "platform (PAdES B-LTA) with the signed contract attached. Each request is\n"
 	  "recorded in the contract's audit trail. Check it with 'sealpact verify FILE';\n"
-	  "'pdfdetach -save 1 FILE' extracts the contract.\n",
+	  "'pdfdetach -save 1 FILE' extracts the contract. The file is written whole or\n"
+	  "not at all: a refusal leaves nothing behind.\n",
 	  cmd_contracts },
 	{ "sign",
 	  "NUMBER (PLACEMENT... | --invisible) [--seal ID] [token options] | --offline IN.pdf "
-	  "OUT.pdf "
+	  "-o OUT.pdf "
 	  "(PLACEMENT... | --invisible) [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM "
 	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE] [--level B-B|B-T|B-LT|B-LTA "
 	  "--trust-roots PEM [--crl FILE]... [--ocsp FILE]... [--ocsp-allow HOSTS]]",
@@ -213,7 +217,7 @@ static const struct command commands[] = {
 	  "  seal change SEAL_ID [--name NAME] [--type T]\n"
 	  "                     apply for a seal that replaces SEAL_ID once approved\n"
 	  "                     (the old seal is then revoked)\n"
-	  "  seal form APP_ID FILE.pdf\n"
+	  "  seal form APP_ID -o FILE.pdf\n"
 	  "                     download the application form: print it, stamp it with\n"
 	  "                     the physical seal, scan it in colour\n"
 	  "  seal upload APP_ID SCAN [--submit]\n"
@@ -286,7 +290,10 @@ static const char global_help[] =
 	"                     own session (env SEALPACT_PROFILE; 'sealpact whoami --all'\n"
 	"                     lists them)\n"
 	"  -h, --help         this help\n"
-	"  -V, --version      print the version\n";
+	"  -V, --version      print the version\n"
+	"\n"
+	"A command that writes a file (download, evidence, seal form, sign --offline)\n"
+	"names it with -o FILE (or --output FILE) and writes it whole or not at all.\n";
 
 static void
 usage(FILE *f)

@@ -317,7 +317,8 @@ cmd_apply(struct seal_run *c, int change, int argc, char **argv)
 	if ((r = json_request(c, sub, "POST", "/api/v1/seal-applications", body, 201, &doc)) != 0)
 		goto out;
 	print_application(doc);
-	printf("next: sealpact seal form %s FORM.pdf, print it, stamp it with the physical seal,\n"
+	printf("next: sealpact seal form %s -o FORM.pdf, print it, stamp it with the physical "
+	       "seal,\n"
 	       "      scan it in colour, then sealpact seal upload %s SCAN --submit\n",
 	       s(doc, "id"), s(doc, "id"));
 out:
@@ -327,17 +328,30 @@ out:
 	return r;
 }
 
+/* form APP_ID -o FILE (the old form APP_ID FILE still works, with a note) */
 static int
 cmd_form(struct seal_run *c, int argc, char **argv)
 {
 	struct client_response resp;
 	struct sp_errinfo ei;
 	char path[128];
-	int r;
+	const char *out;
+	int r, n;
 
-	if (argc != 3 || !id_ok(argv[1]))
-		return usage("form", "usage: seal form APPLICATION_ID FILE.pdf");
-	snprintf(path, sizeof(path), "/api/v1/seal-applications/%s/form", argv[1]);
+	if ((r = client_output_opt("seal form", argc, argv, &out)) != 0)
+		return r;
+	n = argc - optind;
+	if (n < 1 || !id_ok(argv[optind]))
+		return usage("form", "usage: seal form APPLICATION_ID -o FILE.pdf");
+	if (out == NULL && n == 2) {
+		out = argv[optind + 1];
+		client_output_deprecated("seal form", "seal form APP_ID -o FILE.pdf");
+	} else if (n > (out == NULL ? 2 : 1)) {
+		return usage_arg("form", argv[optind + (out == NULL ? 2 : 1)]);
+	} else if (out == NULL) {
+		return usage("form", "give the form's file with -o FILE.pdf");
+	}
+	snprintf(path, sizeof(path), "/api/v1/seal-applications/%s/form", argv[optind]);
 	client_response_init(&resp, FORM_MAX);
 	if ((r = request(c, "form", "GET", path, NULL, 0, NULL, 200, NULL, &resp)) != 0)
 		goto out;
@@ -345,10 +359,10 @@ cmd_form(struct seal_run *c, int argc, char **argv)
 	if (resp.body.len < 5 || memcmp(resp.body.data, "%PDF-", 5) != 0) {
 		fprintf(stderr, "sealpact: seal form: the server sent no PDF\n");
 		r = 1;
-	} else if (sp_file_write(argv[2], resp.body.data, resp.body.len, 0644, &ei) != SP_OK) {
+	} else if (sp_file_write(out, resp.body.data, resp.body.len, 0644, &ei) != SP_OK) {
 		r = fail("form", EX_CANTCREAT, &ei);
 	} else {
-		printf("saved the application form to %s (%zu bytes)\n", argv[2], resp.body.len);
+		printf("saved the application form to %s (%zu bytes)\n", out, resp.body.len);
 	}
 out:
 	client_response_cleanup(&resp);

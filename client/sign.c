@@ -232,11 +232,12 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		{ "crl", required_argument, NULL, 'L' },
 		{ "ocsp", required_argument, NULL, 'Q' },
 		{ "ocsp-allow", required_argument, NULL, 'W' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sign_opts o; /* large: keep it off the stack */
 	struct sp_errinfo ei;
-	const char *kind;
+	const char *kind, *out = NULL;
 	int ch, st, invisible = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -247,7 +248,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	o.so.key_id = getenv("SEALPACT_KEY_ID");
 	o.cafile = cafile; /* the global --cacert / SEALPACT_CACERT; sign --cacert overrides */
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
 		kind = NULL;
 		switch (ch) {
 		case 'n':
@@ -347,6 +348,11 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		case 'W':
 			o.ocsp_allow = optarg;
 			break;
+		case 'o':
+			if (*optarg == '\0')
+				return usage_err("-o wants a file name");
+			out = optarg;
+			break;
 		default:
 			return client_option_error("sign", ch, argv);
 		}
@@ -375,12 +381,20 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		if (o.level >= 2 && o.nroots == 0)
 			return usage_err(
 				"--level B-LT and B-LTA build the chains to --trust-roots PEM");
-		if (argc - optind != 2)
-			return usage_err("--offline wants IN.pdf OUT.pdf");
-		return sign_run_offline(&o, argv[optind], argv[optind + 1]);
+		/* IN.pdf OUT.pdf, the old form, still works (with a note) */
+		if (out == NULL && argc - optind == 2) {
+			out = argv[optind + 1];
+			client_output_deprecated("sign", "sign --offline IN.pdf -o OUT.pdf ...");
+		} else if (argc - optind != 1 || out == NULL) {
+			return usage_err("--offline wants IN.pdf -o OUT.pdf");
+		}
+		return sign_run_offline(&o, argv[optind], out);
 	}
 	if (argc - optind != 1)
-		return usage_err("wants the contract NUMBER (or --offline IN.pdf OUT.pdf)");
+		return usage_err("wants the contract NUMBER (or --offline IN.pdf -o OUT.pdf)");
+	if (out != NULL)
+		return usage_err("-o is for --offline (online the signed contract stays on the "
+				 "server: 'sealpact download NUMBER -o FILE')");
 	/* Online, --seal names one of the organization's seals by its id. */
 	if (o.seal_png != NULL) {
 		size_t n = strlen(o.seal_png);

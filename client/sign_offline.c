@@ -1,5 +1,5 @@
 /*
- * sign_offline.c: `sealpact sign --offline IN.pdf OUT.pdf`: the same pdf/
+ * sign_offline.c: `sealpact sign --offline IN.pdf -o OUT.pdf`: the same pdf/
  * and crypto/ code as the server, with no server: prepare the incremental
  * update, sign the CMS signed attributes on the token (or a PEM key), get a
  * timestamp (an external TSA with --tsa URL, or a development built-in TSA

@@ -53,3 +53,31 @@ client_option_error(const char *cmd, int ch, char *const argv[])
 		return client_usage(cmd, "option '%s' needs a value", name);
 	return client_usage(cmd, "unknown option '%s'", name);
 }
+
+void
+client_output_deprecated(const char *cmd, const char *now)
+{
+	fprintf(stderr,
+		"sealpact: %s: note: the output file as an argument is deprecated; write "
+		"'sealpact %s'\n",
+		cmd, now);
+}
+
+int
+client_output_opt(const char *cmd, int argc, char **argv, const char **out)
+{
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { NULL, 0, NULL, 0 } };
+	int ch;
+
+	*out = NULL;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+		if (ch != 'o')
+			return client_option_error(cmd, ch, argv);
+		if (*optarg == '\0')
+			return client_usage(cmd, "-o wants a file name");
+		*out = optarg;
+	}
+	return 0;
+}

@@ -167,7 +167,7 @@ EOF
     echo "     sealpact --profile buyer show \$n"
     echo
     echo "4. Download it and verify it here (offline, against the development CA):"
-    echo "     sealpact --profile buyer download \$n signed.pdf"
+    echo "     sealpact --profile buyer download \$n -o signed.pdf"
     echo "     sealpact verify signed.pdf --intermediate $var/pki/ca.pem"
     echo
     echo "More: sealpact --help, sealpact help sign, and the README's client section."

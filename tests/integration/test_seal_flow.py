@@ -99,7 +99,7 @@ class SealFlow(ServerTestCase):
     def scan_of(self, app_id, slug, name):
         """Download the form with the CLI and 'scan' it: rendered to PNG."""
         form = os.path.join(self.tmp, "form-%s.pdf" % app_id)
-        out = self.cli(slug, "seal", "form", app_id, form).stdout
+        out = self.cli(slug, "seal", "form", app_id, "-o", form).stdout
         self.assertIn("saved the application form", out)
         with open(form, "rb") as f:
             self.assertEqual(f.read(5), b"%PDF-")

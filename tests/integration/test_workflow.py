@@ -1418,7 +1418,7 @@ class TestWorkflowCli(WorkflowCase):
         self.assertIn("signing", show)
         self.assertIn("received 1", self.cli(self.s1, "receive", "--all").stdout)
         pdf = os.path.join(self.tmp, "c.pdf")
-        self.cli(self.s1, "download", n, pdf)
+        self.cli(self.s1, "download", n, "-o", pdf)
         with open(pdf, "rb") as f:
             self.assertTrue(f.read().startswith(b"%PDF-"))
         p = self.cli(self.cc, "reject", n, "no", ok=False)

@@ -9,6 +9,8 @@
 #include "support_tmp.h"
 #include "test_client_http.h"
 
+#include <sys/resource.h>
+
 /* What another organization or a PDF wrote cannot steer the terminal. */
 START_TEST(terminal_text_is_neutralized)
 {
@@ -81,13 +83,16 @@ slurp(int fd, char *buf, size_t cap)
 	close(fd);
 }
 
+/* When set, the file-size limit of the next runs (a disk that is full past it). */
+static rlim_t child_fsize;
+
 /* Run the built sealpact with args (NULL-terminated) and extra env entries. */
 static void
 run_cli(struct run *r, const char *const *args, const char *env_server)
 {
 	const char *bdir = getenv("SEALPACT_BUILD_DIR");
 	char bin[PATH_MAX], ofile[] = "/tmp/sp-cli-out.XXXXXX", efile[] = "/tmp/sp-cli-err.XXXXXX";
-	char *argv[16];
+	char *argv[24];
 	int ofd, efd, st;
 	size_t i;
 	pid_t pid;
@@ -112,6 +117,13 @@ run_cli(struct run *r, const char *const *args, const char *env_server)
 		dup2(efd, 2);
 		unsetenv("SEALPACT_SERVER");
 		unsetenv("SEALPACT_CACERT");
+		if (child_fsize > 0) {
+			/* a full disk: writes past it fail with EFBIG, not the signal */
+			struct rlimit lim = { child_fsize, child_fsize };
+
+			signal(SIGXFSZ, SIG_IGN);
+			setrlimit(RLIMIT_FSIZE, &lim);
+		}
 		if (env_server != NULL)
 			setenv("SEALPACT_SERVER", env_server, 1);
 		execv(bin, argv);
@@ -566,6 +578,7 @@ START_TEST(cli_offline_sign_exit_status_per_cause)
 		args[n++] = "sign";
 		args[n++] = "--offline";
 		args[n++] = in;
+		args[n++] = "-o";
 		args[n++] = out;
 		args[n++] = "--key";
 		args[n++] = key;
@@ -598,6 +611,221 @@ START_TEST(cli_offline_sign_exit_status_per_cause)
 }
 END_TEST
 
+/* The first line of path, or "" when it cannot be read. */
+static const char *
+file_head(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (f != NULL) {
+		if (fgets(buf, (int)cap, f) == NULL)
+			buf[0] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
+/*
+ * Every command that writes a file names it with -o FILE (--output FILE):
+ * evidence did, download and seal form took it as an argument ("download
+ * N 2" wrote the latest revision to a file named 2). The old forms still
+ * work and say what to write instead.
+ */
+START_TEST(cli_output_files_are_named_with_o)
+{
+	static const struct {
+		const char *args[6];
+		const char *file;   /* in the test's directory */
+		const char *head;   /* its first line */
+		const char *stderr; /* exactly */
+	} cases[] = {
+		{ { "download", "1234567890123456789", "-o", "a.pdf" },
+		  "a.pdf",
+		  "%PDF-1.7 latest\n",
+		  "" },
+		{ { "download", "1234567890123456789", "2", "--output", "b.pdf" },
+		  "b.pdf",
+		  "%PDF-1.7 revision 2\n",
+		  "" },
+		{ { "download", "-o", "c.pdf", "1234567890123456789", "2" },
+		  "c.pdf",
+		  "%PDF-1.7 revision 2\n",
+		  "" },
+		{ { "evidence", "1234567890123456789", "-o", "e.pdf" },
+		  "e.pdf",
+		  "%PDF-1.7 latest\n",
+		  "" },
+		{ { "seal", "form", "7", "-o", "f.pdf" }, "f.pdf", "%PDF-1.7 latest\n", "" },
+		/* the old forms */
+		{ { "download", "1234567890123456789", "old.pdf" },
+		  "old.pdf",
+		  "%PDF-1.7 latest\n",
+		  "sealpact: download: note: the output file as an argument is deprecated; write "
+		  "'sealpact download NUMBER [REVISION] -o FILE'\n" },
+		{ { "download", "1234567890123456789", "old2.pdf", "2" },
+		  "old2.pdf",
+		  "%PDF-1.7 revision 2\n",
+		  "sealpact: download: note: the output file as an argument is deprecated; write "
+		  "'sealpact download NUMBER [REVISION] -o FILE'\n" },
+		{ { "seal", "form", "7", "oldform.pdf" },
+		  "oldform.pdf",
+		  "%PDF-1.7 latest\n",
+		  "sealpact: seal form: note: the output file as an argument is deprecated; write "
+		  "'sealpact seal form APP_ID -o FILE.pdf'\n" },
+	};
+	static const struct {
+		const char *args[7];
+		const char *err;
+	} refused[] = {
+		{ { "download", "1234567890123456789" },
+		  "sealpact: download: give the output file with -o FILE\n"
+		  "Run 'sealpact help download' for usage.\n" },
+		{ { "download", "1234567890123456789", "2", "3", "-o", "x.pdf" },
+		  "sealpact: download: unexpected argument '3'\n"
+		  "Run 'sealpact help download' for usage.\n" },
+		{ { "download", "1234567890123456789", "two", "-o", "x.pdf" },
+		  "sealpact: download: the revision is a number, not 'two'\n"
+		  "Run 'sealpact help download' for usage.\n" },
+		{ { "download", "12", "-o", "x.pdf" },
+		  "sealpact: download: give the 19-digit contract number\n"
+		  "Run 'sealpact help download' for usage.\n" },
+		{ { "download", "1234567890123456789", "-o", "" },
+		  "sealpact: download: -o wants a file name\n"
+		  "Run 'sealpact help download' for usage.\n" },
+		{ { "evidence", "1234567890123456789" },
+		  "sealpact: evidence: give the report's file with -o FILE\n"
+		  "Run 'sealpact help evidence' for usage.\n" },
+		{ { "seal", "form", "7" },
+		  "sealpact: seal form: give the form's file with -o FILE.pdf\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "seal", "form", "7", "a.pdf", "b.pdf" },
+		  "sealpact: seal form: unexpected argument 'b.pdf'\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "sign", "--offline", "in.pdf", "--invisible" },
+		  "sealpact: sign: --offline wants IN.pdf -o OUT.pdf\n"
+		  "Run 'sealpact help sign' for usage.\n" },
+		{ { "sign", "1234567890123456789", "--invisible", "-o", "x.pdf" },
+		  "sealpact: sign: -o is for --offline (online the signed contract stays on the "
+		  "server: 'sealpact download NUMBER -o FILE')\n"
+		  "Run 'sealpact help sign' for usage.\n" },
+	};
+	const char *args[12], *help_dl[] = { "help", "download", NULL },
+			      *help[] = { "--help", NULL };
+	char tmp[48], path[512], head[64], cwd[PATH_MAX];
+	struct run r;
+	size_t i, n;
+	int before;
+
+	session_saved(tmp, sizeof(tmp), "cli-out");
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(tmp), 0);
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		n = 0;
+		args[n++] = "--server";
+		args[n++] = base;
+		for (; n - 2 < SP_ARRAY_LEN(cases[i].args) && cases[i].args[n - 2] != NULL; n++)
+			args[n] = cases[i].args[n - 2];
+		args[n] = NULL;
+		run_cli(&r, args, NULL);
+		ck_assert_msg(r.status == 0, "case %zu: exit %d: %s", i, r.status, r.err);
+		ck_assert_msg(strcmp(file_head(cases[i].file, head, sizeof(head)), cases[i].head) ==
+				      0,
+			      "case %zu: %s holds '%s'", i, cases[i].file, head);
+		ck_assert_msg(strcmp(r.err, cases[i].stderr) == 0, "case %zu: stderr '%s'", i,
+			      r.err);
+		ck_assert_msg(strstr(r.out, cases[i].file) != NULL, "case %zu: stdout '%s'", i,
+			      r.out);
+	}
+	pthread_mutex_lock(&srv.mu);
+	before = srv.nrequests;
+	pthread_mutex_unlock(&srv.mu);
+	for (i = 0; i < SP_ARRAY_LEN(refused); i++) {
+		n = 0;
+		args[n++] = "--server";
+		args[n++] = base;
+		for (; n - 2 < SP_ARRAY_LEN(refused[i].args) && refused[i].args[n - 2] != NULL; n++)
+			args[n] = refused[i].args[n - 2];
+		args[n] = NULL;
+		run_cli(&r, args, NULL);
+		ck_assert_msg(r.status == 64, "refused %zu: exit %d", i, r.status);
+		ck_assert_msg(strcmp(r.err, refused[i].err) == 0, "refused %zu: stderr '%s'", i,
+			      r.err);
+	}
+	pthread_mutex_lock(&srv.mu);
+	ck_assert_int_eq(srv.nrequests, before);
+	pthread_mutex_unlock(&srv.mu);
+	/* the files made above, and the session's directory; x.pdf was never written */
+	ck_assert_int_eq(test_dir_count("."), (int)SP_ARRAY_LEN(cases) + 1);
+	ck_assert_int_eq(chdir(cwd), 0);
+	unsetenv("XDG_CONFIG_HOME");
+	/* the help says it, per command and once for all */
+	run_cli(&r, help_dl, NULL);
+	ck_assert_ptr_nonnull(strstr(r.out, "usage: sealpact [OPTIONS] download NUMBER [REVISION] "
+					    "-o FILE\n"));
+	run_cli(&r, help, NULL);
+	ck_assert_ptr_nonnull(strstr(r.out, "names it with -o FILE (or --output FILE) and writes "
+					    "it whole or not at all"));
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/*
+ * A file is written whole or not at all: a download the server cuts short,
+ * a disk that fills up (the file-size limit stands in for it), a directory
+ * that is not there. Each exits non-zero, names the file once, and leaves
+ * no file and no temporary one; a copy saved before stays as it was.
+ */
+START_TEST(cli_output_written_whole_or_not_at_all)
+{
+	char tmp[48], path[512], head[64], cwd[PATH_MAX];
+	const char *cut[] = { "--server", base,       "download", "1111111111111111111",
+			      "-o",       "keep.pdf", NULL };
+	const char *full[] = { "--server", base,       "download", "1234567890123456789",
+			       "-o",       "full.pdf", NULL };
+	const char *full_ev[] = { "--server", base,     "evidence", "1234567890123456789",
+				  "-o",       "ev.pdf", NULL };
+	const char *nodir[] = { "--server",          base, "download", "1234567890123456789", "-o",
+				"no/such/dir/x.pdf", NULL };
+	struct run r;
+	FILE *f;
+
+	session_saved(tmp, sizeof(tmp), "cli-whole");
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(tmp), 0);
+	f = fopen("keep.pdf", "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("%PDF-1.7 saved before\n", f);
+	fclose(f);
+	/* the connection cut mid-body: curl's error, the copy saved before kept */
+	run_cli(&r, cut, NULL);
+	ck_assert_msg(r.status == 69, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(file_head("keep.pdf", head, sizeof(head)), "%PDF-1.7 saved before\n");
+	ck_assert_int_eq(test_dir_count("."), 2);
+	/* a full disk */
+	child_fsize = 4096;
+	run_cli(&r, full, NULL);
+	ck_assert_msg(r.status == 73, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "sealpact: download: cannot write full.pdf: File too large\n");
+	run_cli(&r, full_ev, NULL);
+	child_fsize = 0;
+	ck_assert_msg(r.status == 73, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "sealpact: evidence: cannot write ev.pdf: File too large\n");
+	ck_assert_int_eq(test_dir_count("."), 2);
+	/* a directory that is not there */
+	run_cli(&r, nodir, NULL);
+	ck_assert_msg(r.status == 73, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, "sealpact: download: cannot write no/such/dir/x.pdf: No such file "
+				"or directory\n");
+	ck_assert_int_eq(test_dir_count("."), 2);
+	ck_assert_int_eq(chdir(cwd), 0);
+	unsetenv("XDG_CONFIG_HOME");
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 static Suite *
 client_cli_suite(void)
 {
@@ -614,6 +842,8 @@ client_cli_suite(void)
 	tcase_add_test(cli, cli_alias_file_with_crlf);
 	tcase_add_test(cli, cli_numbers_and_times_are_checked_before_sending);
 	tcase_add_test(cli, cli_offline_sign_exit_status_per_cause);
+	tcase_add_test(cli, cli_output_files_are_named_with_o);
+	tcase_add_test(cli, cli_output_written_whole_or_not_at_all);
 	suite_add_tcase(s, cli);
 	return s;
 }

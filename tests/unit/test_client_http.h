@@ -84,6 +84,21 @@ respond(int fd, int status, const char *ctype, const char *body, size_t len, int
 	send_all(fd, body, len);
 }
 
+/* A 200 that announces len bytes and sends only the first n (the caller closes). */
+CH_FN void
+respond_cut(int fd, const char *body, size_t n, size_t len)
+{
+	char head[256];
+	int k = snprintf(head, sizeof(head),
+			 "HTTP/1.1 200 X\r\nContent-Type: application/pdf\r\nContent-Length: "
+			 "%zu\r\n"
+			 "Connection: close\r\n\r\n",
+			 len);
+
+	send_all(fd, head, (size_t)k);
+	send_all(fd, body, n);
+}
+
 /* Read one request (head, then Content-Length bytes of body) into buf. */
 CH_FN size_t
 read_request(int fd, char *buf, size_t cap)
@@ -154,6 +169,25 @@ serve_one(int fd)
 				"\"rects\":[],\"date_seal_zone\":\"Asia/\\u001b]0;owned\\u0007"
 				"Shanghai\"}";
 		respond(fd, 201, "application/json", b, strlen(b), 1);
+	} else if (strcmp(path, "/api/v1/contracts/1234567890123456789/document") == 0 ||
+		   strcmp(path, "/api/v1/contracts/1234567890123456789/evidence") == 0 ||
+		   strcmp(path, "/api/v1/seal-applications/7/form") == 0) {
+		/* a PDF of 20,000 bytes: what download, evidence and seal form save */
+		big = malloc(20000);
+		memset(big, ' ', 20000);
+		memcpy(big, "%PDF-1.7 latest\n", 16);
+		respond(fd, 200, "application/pdf", big, 20000, 1);
+		free(big);
+	} else if (strcmp(path, "/api/v1/contracts/1234567890123456789/revisions/2/document") ==
+		   0) {
+		respond(fd, 200, "application/pdf", "%PDF-1.7 revision 2\n", 20, 1);
+	} else if (strcmp(path, "/api/v1/contracts/1111111111111111111/document") == 0) {
+		/* the connection is cut after 1,000 of the 100,000 bytes announced */
+		big = malloc(1000);
+		memset(big, ' ', 1000);
+		memcpy(big, "%PDF-1.7 cut\n", 13);
+		respond_cut(fd, big, 1000, 100000);
+		free(big);
 	} else if (strcmp(path, "/echo") == 0) {
 		respond(fd, 200, "text/plain", req, strlen(req), 1);
 	} else {

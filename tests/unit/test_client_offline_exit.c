@@ -63,7 +63,7 @@ START_TEST(signer_named_wrong_or_absent)
 	free(png);
 	/* an empty token directory: SoftHSM2 then shows one slot with no token in it */
 	st = test_run("cd '%s' && SOFTHSM2_CONF='%s/softhsm2.conf' PIN=1 '%s/client/sealpact' sign "
-		      "--offline '%s/tests/fixtures/contracts/short.pdf' o.pdf --seal seal.png "
+		      "--offline '%s/tests/fixtures/contracts/short.pdf' -o o.pdf --seal seal.png "
 		      "--normal 1,300,300 %s </dev/null >out.txt 2>err.txt",
 		      dir, dir, bdir, src, cases[_i].args);
 	snprintf(path, sizeof(path), "%s/err.txt", dir);

@@ -233,8 +233,8 @@ START_TEST(offline_dev_key_asks_no_pin)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		unsetenv("SEALPACT_PIN");
-		execl(bin, bin, "sign", "--offline", in, out, "--invisible", "--key", key, "--cert",
-		      cert, "--level", "B-B", (char *)NULL);
+		execl(bin, bin, "sign", "--offline", in, "-o", out, "--invisible", "--key", key,
+		      "--cert", cert, "--level", "B-B", (char *)NULL);
 		_exit(127);
 	}
 	/* everything it writes, until it ends (or 20 s pass waiting for a PIN) */
