@@ -92,6 +92,26 @@ id_ok(const char *s)
 	return n >= 1 && n <= 18 && strspn(s, "0123456789") == n;
 }
 
+/*
+ * The ID a subcommand starts with, the first of its n arguments: 0 when it
+ * is one, else the usage error that says which ID and where it comes from
+ * (each subcommand printed its own "usage: seal ... APPLICATION_ID" line,
+ * under a help that calls it APP_ID).
+ */
+static int
+id_arg(const char *sub, int n, char **args, int seal)
+{
+	char cmd[SEAL_CMD_MAX];
+	const char *what = seal ? "a seal ID ('seal list' shows it)"
+				: "an application ID ('seal apply' printed it)";
+
+	if (n < 1)
+		return client_usage(seal_cmd(sub, cmd), "give %s", what);
+	if (!id_ok(args[0]))
+		return client_usage(seal_cmd(sub, cmd), "'%s' is not %s", args[0], what);
+	return 0;
+}
+
 static int
 type_ok(const char *t)
 {
@@ -286,8 +306,10 @@ cmd_apply(struct seal_run *c, int change, int argc, char **argv)
 			return opt_error(sub, ch, argv);
 	}
 	if (change) {
-		if (optind + 1 != argc || !id_ok(argv[optind]))
-			return usage(sub, "name the seal to change: seal change SEAL_ID");
+		if ((r = id_arg(sub, argc - optind, argv + optind, 1)) != 0)
+			return r;
+		if (argc - optind > 1)
+			return usage_arg(sub, argv[optind + 1]);
 		seal_id = argv[optind];
 	} else if (optind != argc) {
 		return usage_arg(sub, argv[optind]);
@@ -341,8 +363,8 @@ cmd_form(struct seal_run *c, int argc, char **argv)
 	if ((r = client_output_opt("seal form", argc, argv, &out)) != 0)
 		return r;
 	n = argc - optind;
-	if (n < 1 || !id_ok(argv[optind]))
-		return usage("form", "usage: seal form APPLICATION_ID -o FILE.pdf");
+	if ((r = id_arg("form", n, argv + optind, 0)) != 0)
+		return r;
 	if (out == NULL && n == 2) {
 		out = argv[optind + 1];
 		client_output_deprecated("seal form", "seal form APP_ID -o FILE.pdf");
@@ -383,8 +405,12 @@ cmd_upload(struct seal_run *c, int argc, char **argv)
 			return opt_error("upload", ch, argv);
 		do_submit = 1;
 	}
-	if (optind + 2 != argc || !id_ok(argv[optind]))
-		return usage("upload", "usage: seal upload APPLICATION_ID SCAN [--submit]");
+	if ((r = id_arg("upload", argc - optind, argv + optind, 0)) != 0)
+		return r;
+	if (argc - optind < 2)
+		return usage("upload", "give the scan's file (PDF, PNG or JPEG)");
+	if (argc - optind > 2)
+		return usage_arg("upload", argv[optind + 2]);
 	if ((r = upload_scan(c, "upload", argv[optind], argv[optind + 1])) != 0 || !do_submit)
 		return r;
 	return submit(c, "upload", argv[optind]);
@@ -425,9 +451,10 @@ cmd_modify(struct seal_run *c, int argc, char **argv)
 			return opt_error("modify", ch, argv);
 		}
 	}
-	if (optind + 1 != argc || !id_ok(argv[optind]))
-		return usage("modify", "usage: seal modify APPLICATION_ID [--name N] [--type T] "
-				       "[--scan FILE] [--submit]");
+	if ((r = id_arg("modify", argc - optind, argv + optind, 0)) != 0)
+		return r;
+	if (argc - optind > 1)
+		return usage_arg("modify", argv[optind + 1]);
 	id = argv[optind];
 	if (type != NULL && !type_ok(type))
 		return usage("modify", "--type is official (公章) or contract (合同专用章)");
@@ -464,11 +491,10 @@ cmd_one(struct seal_run *c, const char *sub, int argc, char **argv)
 	json_t *doc = NULL;
 	int r;
 
-	if (argc != 2 || !id_ok(argv[1])) {
-		char msg[64];
-		snprintf(msg, sizeof(msg), "usage: seal %s APPLICATION_ID", sub);
-		return usage(sub, msg);
-	}
+	if ((r = id_arg(sub, argc - 1, argv + 1, 0)) != 0)
+		return r;
+	if (argc > 2)
+		return usage_arg(sub, argv[2]);
 	if (strcmp(sub, "submit") == 0)
 		return submit(c, sub, argv[1]);
 	if (strcmp(sub, "cancel") == 0) {
@@ -732,8 +758,10 @@ cmd_install(struct seal_run *c, int argc, char **argv)
 	client_response_init(&resp, SESEAL_MAX);
 	if ((r = token_opts_parse(&t, "install", argc, argv, &first)) != 0)
 		goto out;
-	if (first + 1 != argc || !id_ok(argv[first])) {
-		r = usage("install", "usage: seal install SEAL_ID [token options]");
+	if ((r = id_arg("install", argc - first, argv + first, 1)) != 0)
+		goto out;
+	if (argc - first > 1) {
+		r = usage_arg("install", argv[first + 1]);
 		goto out;
 	}
 	id = argv[first];
@@ -849,8 +877,10 @@ client_cmd_seal(const struct client_cli *cli, int argc, char **argv)
 	    strcmp(sub, "upload") != 0 && strcmp(sub, "submit") != 0 &&
 	    strcmp(sub, "modify") != 0 && strcmp(sub, "cancel") != 0 && strcmp(sub, "show") != 0 &&
 	    strcmp(sub, "list") != 0 && strcmp(sub, "install") != 0)
-		return usage(sub, "unknown: apply, form, upload, submit, modify, cancel, show, "
-				  "change, list or install");
+		return client_usage("seal",
+				    "unknown subcommand '%s': apply, form, upload, submit, modify, "
+				    "cancel, show, change, list or install",
+				    sub);
 	argc--;
 	argv++;
 	if (strcmp(sub, "apply") == 0 || strcmp(sub, "change") == 0)

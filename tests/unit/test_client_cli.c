@@ -277,6 +277,32 @@ START_TEST(cli_usage_errors_read_alike)
 		{ { "seal", "list", "extra" },
 		  "sealpact: seal list: unexpected argument 'extra'\n"
 		  "Run 'sealpact help seal' for usage.\n" },
+		/* the IDs named as the help names them, and what to give */
+		{ { "seal", "frobnicate" },
+		  "sealpact: seal: unknown subcommand 'frobnicate': apply, form, upload, submit, "
+		  "modify, cancel, show, change, list or install\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "seal", "show" },
+		  "sealpact: seal show: give an application ID ('seal apply' printed it)\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "seal", "cancel", "x1" },
+		  "sealpact: seal cancel: 'x1' is not an application ID ('seal apply' printed "
+		  "it)\nRun 'sealpact help seal' for usage.\n" },
+		{ { "seal", "submit", "5", "6" },
+		  "sealpact: seal submit: unexpected argument '6'\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "seal", "upload", "5" },
+		  "sealpact: seal upload: give the scan's file (PDF, PNG or JPEG)\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "seal", "modify", "5", "x" },
+		  "sealpact: seal modify: unexpected argument 'x'\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "seal", "change" },
+		  "sealpact: seal change: give a seal ID ('seal list' shows it)\n"
+		  "Run 'sealpact help seal' for usage.\n" },
+		{ { "seal", "install", "--module", "m.so" },
+		  "sealpact: seal install: give a seal ID ('seal list' shows it)\n"
+		  "Run 'sealpact help seal' for usage.\n" },
 		{ { "verify" },
 		  "sealpact: verify: give exactly one FILE\nRun 'sealpact help verify' for "
 		  "usage.\n" },
