@@ -248,6 +248,25 @@ number_ok(const char *n)
 }
 
 /*
+ * The contract number a command starts with, the first of its n arguments:
+ * 0 when it is one, else the usage error that asks for what (a missing one)
+ * or names what was typed ("show 12" said "give the 19-digit contract
+ * number", as if none had been given).
+ */
+static int
+number_arg(const char *cmd, int n, char **args, const char *what)
+{
+	if (n < 1)
+		return client_usage(cmd, "give %s", what);
+	if (!number_ok(args[0]))
+		return client_usage(cmd,
+				    "'%s' is not a contract number (19 digits, as 'sealpact "
+				    "list' shows them)",
+				    args[0]);
+	return 0;
+}
+
+/*
  * An alias ("supplier") for an organization: the alias file holds lines
  * ALIAS<TAB>NAME<TAB>CREDIT-CODE (the development setup's var/pki/orgs.tsv
  * has exactly this form). Found: code and name (when empty) are replaced.
@@ -552,13 +571,20 @@ cmd_simple(const struct client_cli *cli, int argc, char **argv)
 		json_decref(doc);
 		return 0;
 	}
-	if (argc != (reject ? 3 : 2) || !number_ok(argv[1]))
-		return client_usage(cmd, reject ? "give the 19-digit contract number and a reason"
-					 : strcmp(cmd, "receive") == 0
-						 ? "give the 19-digit contract number, or --all to "
-						   "receive every "
-						   "contract waiting for you"
-						 : "give the 19-digit contract number");
+	if ((r = number_arg(cmd, argc - 1, argv + 1,
+			    strcmp(cmd, "receive") == 0
+				    ? "the 19-digit contract number, or --all to receive every "
+				      "contract waiting for you"
+				    : "the 19-digit contract number")) != 0)
+		return r;
+	if (reject && argc < 3)
+		return client_usage(cmd, "give the reason after the number");
+	if (argc > (reject ? 3 : 2))
+		return client_usage(cmd,
+				    reject ? "unexpected argument '%s' (put a reason of several "
+					     "words in quotes)"
+					   : "unexpected argument '%s'",
+				    argv[reject ? 3 : 2]);
 	if (show)
 		snprintf(path, sizeof(path), "/api/v1/contracts/%s", argv[1]);
 	else
@@ -633,8 +659,8 @@ cmd_download(const struct client_cli *cli, int argc, char **argv)
 	if ((r = client_output_opt(argv[0], argc, argv, &out)) != 0)
 		return r;
 	n = argc - optind;
-	if (n < 1 || !number_ok(argv[optind]))
-		return client_usage(argv[0], "give the 19-digit contract number");
+	if ((r = number_arg(argv[0], n, argv + optind, "the 19-digit contract number")) != 0)
+		return r;
 	number = argv[optind];
 	if (out == NULL && n > 3) {
 		return client_usage(argv[0], "unexpected argument '%s'", argv[optind + 3]);
@@ -677,8 +703,11 @@ cmd_evidence(const struct client_cli *cli, int argc, char **argv)
 
 	if ((r = client_output_opt(argv[0], argc, argv, &out)) != 0)
 		return r;
-	if (argc - optind != 1 || !number_ok(argv[optind]))
-		return client_usage(argv[0], "give the 19-digit contract number");
+	if ((r = number_arg(argv[0], argc - optind, argv + optind,
+			    "the 19-digit contract number")) != 0)
+		return r;
+	if (argc - optind > 1)
+		return client_usage(argv[0], "unexpected argument '%s'", argv[optind + 1]);
 	if (out == NULL)
 		return client_usage(argv[0], "give the report's file with -o FILE");
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s/evidence", argv[optind]);
@@ -730,8 +759,11 @@ cmd_edit(const struct client_cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc - 1 || !number_ok(argv[optind])) {
-		r = client_usage(argv[0], "give the 19-digit number of a draft");
+	if ((r = number_arg(argv[0], argc - optind, argv + optind,
+			    "the 19-digit number of a draft")) != 0)
+		goto out;
+	if (argc - optind > 1) {
+		r = client_usage(argv[0], "unexpected argument '%s'", argv[optind + 1]);
 		goto out;
 	}
 	if (!any) {
@@ -760,8 +792,10 @@ cmd_delete(const struct client_cli *cli, int argc, char **argv)
 	char path[96];
 	int r;
 
-	if (argc != 2 || !number_ok(argv[1]))
-		return client_usage(argv[0], "give the 19-digit number of a draft");
+	if ((r = number_arg(argv[0], argc - 1, argv + 1, "the 19-digit number of a draft")) != 0)
+		return r;
+	if (argc > 2)
+		return client_usage(argv[0], "unexpected argument '%s'", argv[2]);
 	snprintf(path, sizeof(path), "/api/v1/contracts/%s", argv[1]);
 	if ((r = call(cli, argv[0], "DELETE", path, NULL, NULL, 204, NULL)) != 0)
 		return r;

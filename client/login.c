@@ -328,17 +328,28 @@ client_cmd_whoami(const char *server, const char *cafile, long timeout_s, int ar
 	struct client_response resp;
 	struct client *c = NULL;
 	json_t *doc = NULL, *org, *user, *cert;
-	int rc, json_out = argc == 2 && strcmp(argv[1], "--json") == 0;
+	int rc, i, json_out = 0, all = 0;
 	struct sp_errinfo ei;
 
-	if (argc == 2 && strcmp(argv[1], "--all") == 0) {
+	/* an option is named as one, as getopt's refusals are elsewhere */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json_out = 1;
+		else if (strcmp(argv[i], "--all") == 0)
+			all = 1;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return client_usage("whoami", "unknown option '%s'", argv[i]);
+		else
+			return client_usage("whoami", "unexpected argument '%s'", argv[i]);
+	}
+	if (json_out && all)
+		return client_usage("whoami", "--json and --all exclude each other");
+	if (all) {
 		sp_errinfo_init(&ei);
 		if (client_profiles_list(&ei) != SP_OK)
 			return fail(EX_CONFIG, "whoami", &ei);
 		return 0;
 	}
-	if (argc > 2 || (argc == 2 && !json_out))
-		return client_usage("whoami", "unexpected argument '%s'", argv[argc - 1]);
 	if ((rc = open_session("whoami", server, cafile, timeout_s, &c)) != 0)
 		return rc;
 	client_response_init(&resp, 64 * 1024);

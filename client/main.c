@@ -136,7 +136,8 @@ static const struct command commands[] = {
 	  "number. --from and --to bound the time the contract was created, as RFC 3339\n"
 	  "times (e.g. 2026-01-01T00:00:00Z). Ten rows a page unless --page-size (1..100).\n",
 	  cmd_contracts },
-	{ "show", "NUMBER", "show a contract: parties, statuses, revisions", "", cmd_contracts },
+	{ "show", "NUMBER", "show a contract: parties, statuses, revisions, audit trail", "",
+	  cmd_contracts },
 	{ "send", "NUMBER", "send a draft, or hand a signed contract to the next signers", "",
 	  cmd_contracts },
 	{ "receive", "NUMBER | --all", "receive a pending contract (or all of them)", "",

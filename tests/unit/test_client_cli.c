@@ -277,6 +277,28 @@ START_TEST(cli_usage_errors_read_alike)
 		{ { "seal", "list", "extra" },
 		  "sealpact: seal list: unexpected argument 'extra'\n"
 		  "Run 'sealpact help seal' for usage.\n" },
+		/* a wrong contract number is named; what is missing or extra is said */
+		{ { "show", "12" },
+		  "sealpact: show: '12' is not a contract number (19 digits, as 'sealpact list' "
+		  "shows them)\nRun 'sealpact help show' for usage.\n" },
+		{ { "delete" },
+		  "sealpact: delete: give the 19-digit number of a draft\n"
+		  "Run 'sealpact help delete' for usage.\n" },
+		{ { "send", "1234567890123456789", "x" },
+		  "sealpact: send: unexpected argument 'x'\nRun 'sealpact help send' for "
+		  "usage.\n" },
+		{ { "reject", "1234567890123456789" },
+		  "sealpact: reject: give the reason after the number\n"
+		  "Run 'sealpact help reject' for usage.\n" },
+		{ { "reject", "1234567890123456789", "too", "dear" },
+		  "sealpact: reject: unexpected argument 'dear' (put a reason of several words in "
+		  "quotes)\nRun 'sealpact help reject' for usage.\n" },
+		{ { "whoami", "--json", "--all" },
+		  "sealpact: whoami: --json and --all exclude each other\n"
+		  "Run 'sealpact help whoami' for usage.\n" },
+		{ { "whoami", "--bogus" },
+		  "sealpact: whoami: unknown option '--bogus'\n"
+		  "Run 'sealpact help whoami' for usage.\n" },
 		/* the IDs named as the help names them, and what to give */
 		{ { "seal", "frobnicate" },
 		  "sealpact: seal: unknown subcommand 'frobnicate': apply, form, upload, submit, "
@@ -714,7 +736,9 @@ START_TEST(cli_output_files_are_named_with_o)
 		  "sealpact: download: the revision is a number, not 'two'\n"
 		  "Run 'sealpact help download' for usage.\n" },
 		{ { "download", "12", "-o", "x.pdf" },
-		  "sealpact: download: give the 19-digit contract number\n"
+		  "sealpact: download: '12' is not a contract number (19 digits, as 'sealpact "
+		  "list' "
+		  "shows them)\n"
 		  "Run 'sealpact help download' for usage.\n" },
 		{ { "download", "1234567890123456789", "-o", "" },
 		  "sealpact: download: -o wants a file name\n"
