@@ -79,12 +79,15 @@ END_TEST
  * Both merges of rep into the stored text base: the same result code and
  * the same bytes. Returns the splice's flag (1: the text was indexed);
  * want_spliced >= 0 asserts it. An indexed text is one jansson reads and
- * writes back unchanged (the shape the splice relies on).
+ * writes back unchanged (the shape the splice relies on). keep, when not
+ * NULL, takes the merged text (the same bytes both ways; NULL when both
+ * refused), so that a chain of merges does not make it a third time.
  */
 static const char *what = ""; /* the case, for a failure's message */
 
 static int
-same_merge(const char *base, const struct crypto_verify_report *rep, size_t max, int want_spliced)
+same_merge_keep(const char *base, const struct crypto_verify_report *rep, size_t max,
+		int want_spliced, char **keep)
 {
 	json_t *j = json_loads(base, 0, NULL);
 	struct verify_report_base *vb = NULL;
@@ -127,8 +130,17 @@ same_merge(const char *base, const struct crypto_verify_report *rep, size_t max,
 	verify_report_base_free(vb);
 	json_decref(j);
 	free(a);
-	free(b);
+	if (keep != NULL)
+		*keep = b;
+	else
+		free(b);
 	return spliced;
+}
+
+static int
+same_merge(const char *base, const struct crypto_verify_report *rep, size_t max, int want_spliced)
+{
+	return same_merge_keep(base, rep, max, want_spliced, NULL);
 }
 
 /* The stored report after completion k of a chain (variant: report_chain.h), malloc'd. */
@@ -214,18 +226,17 @@ START_TEST(splice_is_jansson_k_1_to_20)
 {
 	struct crypto_verify_report rep;
 	char *text, *next;
-	size_t k, len;
+	size_t k;
 	unsigned variant;
 
 	for (variant = 0; variant < 64; variant++) {
 		text = chain_report(1, variant);
 		for (k = 2; k <= 20; k++) {
 			ck_assert_int_eq(chain_rep(&rep, k, variant), 0);
-			same_merge(text, &rep, 1 << 24, 1);
-			ck_assert_int_eq(verify_report_merge(text, &rep, 1 << 24, &next, &len),
-					 SP_OK);
+			/* the next link is the merge both ways made (their bytes, length
+			   and result compared there): not merged a third time */
+			same_merge_keep(text, &rep, 1 << 24, 1, &next);
 			ck_assert_ptr_nonnull(next);
-			ck_assert_uint_eq(strlen(next), len);
 			chain_rep_free(&rep);
 			free(text);
 			text = next;
