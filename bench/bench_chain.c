@@ -33,6 +33,12 @@
  *                                       the base refers to (sealpactd's revision_refs
  *                                       missed: another process, or a restart): the
  *                                       engine finds it in the base itself
+ *   BENCH_CHAIN_REFS=stored bench_chain ... as cold, but each completion after the first is
+ *                                       handed the set the previous one packed
+ *                                       (pdf_refs_pack), unpacked for the base's digest:
+ *                                       sealpactd's revisions.refs (migration 067), read
+ *                                       with the claim in another process or after a
+ *                                       restart (the upload has none stored)
  *   BENCH_CHAIN_OUTSIDE=1,5,20 bench_chain ... after those signings (today's way, first
  *                                       chain), the whole file verified as one from outside
  *                                       (POST /api/v1/verify, `sealpact verify`: nothing
@@ -169,6 +175,7 @@ prep_open(const unsigned char *d, size_t len, const int *pages, size_t npages, c
 static int walk;      /* BENCH_CHAIN_WALK=1: prepare walks the page tree (the way before) */
 static int formwalk;  /* BENCH_CHAIN_FORM=walk: the form walked at every signing (before form26) */
 static int cold_refs; /* BENCH_CHAIN_REFS=cold: no completion is handed the base's references */
+static int stored_refs;     /* BENCH_CHAIN_REFS=stored: handed them as stored with the base */
 static const char *outside; /* BENCH_CHAIN_OUTSIDE=K,K,...: verify from outside after those */
 
 /* 1 when k is in the comma-separated list l */
@@ -241,6 +248,9 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	uint8_t *sigs = NULL;
 	/* the form's facts of cur (sealpactd's cache "form"), and cur's SHA-256 */
 	uint8_t *form = NULL, cur_dig[32];
+	/* BENCH_CHAIN_REFS=stored: the previous completion's set, packed for cur */
+	uint8_t *packed = NULL;
+	size_t packed_len = 0;
 	/* qpdf's parse of cur, handed from open to open (sealpactd's held document) */
 	struct pdf_parsed *held = NULL;
 	size_t form_len = 0;
@@ -430,6 +440,16 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 			vo.given_len = prep.orig_len; /* the upload too: opened, not verified */
 			vo.verified_refs = cold_refs ? NULL : refs;
 			vo.nverified_refs = cold_refs ? 0 : nrefs;
+			/* as sealpactd's claim reads it: bound to the base's digest */
+			if (stored_refs && packed != NULL) {
+				free(refs);
+				refs = NULL;
+				if (pdf_refs_unpack(packed, packed_len, cur_dig, &refs, &nrefs,
+						    &ei) != SP_OK)
+					bench_die("complete: stored refs", &ei);
+				vo.verified_refs = refs;
+				vo.nverified_refs = nrefs;
+			}
 			vo.refs_out = &nrefs_out;
 			vo.nrefs_out = &nn;
 			/* the earlier signatures as the previous completion read them */
@@ -478,6 +498,14 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		held = before ? NULL : pdf_doc_parsed_take(nw);
 		pdf_doc_free(nw);
 		pdf_doc_free(base);
+		/* packed for the statement that stores the revision (done_refs_pack) */
+		if (stored_refs && nrefs_out != NULL) {
+			free(packed);
+			packed = NULL;
+			if (pdf_refs_pack(nrefs_out, nn, new_dig, &packed, &packed_len, &ei) !=
+			    SP_OK)
+				bench_die("complete: pack refs", &ei);
+		}
 		tc[i] = now_ms() - t0;
 		cg_stop(before ? "before complete" : "complete", i + 1);
 		crypto_verify_report_free(rep);
@@ -511,6 +539,7 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 	free(sigs);
 	free(pages);
 	free(form);
+	free(packed);
 	free(cur);
 	free(enc);
 }
@@ -594,7 +623,8 @@ main(int argc, char **argv)
 	walk = getenv("BENCH_CHAIN_WALK") != NULL;
 	cg = getenv("BENCH_CHAIN_CG") != NULL;
 	refs = getenv("BENCH_CHAIN_REFS");
-	cold_refs = refs != NULL && strcmp(refs, "cold") == 0;
+	stored_refs = refs != NULL && strcmp(refs, "stored") == 0;
+	cold_refs = stored_refs || (refs != NULL && strcmp(refs, "cold") == 0);
 	outside = getenv("BENCH_CHAIN_OUTSIDE");
 	form = getenv("BENCH_CHAIN_FORM");
 	formwalk = form != NULL && strcmp(form, "walk") == 0;

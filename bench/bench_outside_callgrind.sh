@@ -5,7 +5,8 @@
 # /api/v1/verify, public verify, `sealpact verify`: nothing handed on), and of
 # each completion with sealpactd's refs cache cold (BENCH_CHAIN_REFS=cold: the
 # engine is not handed what the base refers to, as in another process or after a
-# restart) next to it warm.
+# restart) next to it warm, and cold with the set stored with the base
+# (BENCH_CHAIN_REFS=stored: migration 067's revisions.refs, read with the claim).
 #
 #   bench/bench_outside_callgrind.sh [BUILD_DIR] [SIGNERS (20)] [OUTSIDE (1,5,20)]
 #
@@ -23,7 +24,7 @@ cg=${BENCH_CG_KEEP:-$tmp/cg}
 mkdir -p "$cg"
 qpdf "$root/tests/fixtures/contracts/contract30.pdf" --pages . 1-10 -- "$tmp/contract10.pdf"
 python3 "$root/deploy/seal.py" "$tmp/seal.png" 120 >/dev/null
-run() { # $1: warm or cold
+run() { # $1: warm, cold or stored
 	BENCH_CHAIN_NOW=1 BENCH_CHAIN_CG=1 BENCH_CHAIN_REFS=$1 BENCH_CHAIN_OUTSIDE=$outside \
 		valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$cg/$1.%p" \
 		"$build/bench/bench_chain" "$tmp/contract10.pdf" "$tmp/seal.png" "$signers" 1 \
@@ -38,8 +39,10 @@ parts() {
 }
 run warm
 run cold
+run stored
 echo "bench_outside_callgrind: contract30.pdf pages 1-10 signed $signers times (bench_chain),"
 echo "instructions in millions (callgrind), k:count"
 echo "  verified from outside:$(parts warm outside)"
 echo "  completion, refs cache warm:$(parts warm complete)"
 echo "  completion, refs cache cold:$(parts cold complete)"
+echo "  completion, refs cache cold, the set stored with the base read:$(parts stored complete)"

@@ -41,13 +41,16 @@ client_option_error(const char *cmd, int ch, char *const argv[])
 {
 	/* getopt_long has stepped past the option (a long one, or a short one
 	   that ended its word), so argv[optind - 1] is it as typed; a short one
-	   is named by optopt, as it may sit inside a word ("-xo") */
+	   is named by optopt, as it may sit inside a word ("-xo"). After an
+	   unknown first letter of a word ("--json -xq") getopt stays inside that
+	   word, argv[optind], and argv[optind - 1] is the word before (review50) */
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *cur = optind > 0 ? argv[optind] : NULL;
+	int short_ok = optopt > 0 && optopt < 128 && isgraph(optopt);
+	int in_word = short_ok && cur != NULL && cur[0] == '-' && cur[1] != '-' && cur[1] != '\0' &&
+		      strchr(cur + 1, optopt) != NULL;
 	char shortopt[3] = { '-', (char)optopt, '\0' };
-	const char *name =
-		strncmp(arg, "--", 2) != 0 && optopt > 0 && optopt < 128 && isgraph(optopt)
-			? shortopt
-			: arg;
+	const char *name = short_ok && (strncmp(arg, "--", 2) != 0 || in_word) ? shortopt : arg;
 
 	if (ch == ':')
 		return client_usage(cmd, "option '%s' needs a value", name);

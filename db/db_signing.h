@@ -57,6 +57,10 @@ struct db_revision_doc {
 	/* prepare's loads: the stored length and SHA-256 of revision seq */
 	size_t length;
 	char sha256[65];
+	/* and what it refers to, as the completion that stored it packed it (revisions.refs,
+	   067; bound to its SHA-256, which the caller checks on unpacking); NULL: none */
+	uint8_t *refs;
+	size_t refs_len;
 	/* db_signing_prepare_load_seal with a seal: its picture and
 	 * {"id", "name", "type", "valid_from", "valid_until", "status"};
 	 * db_verification_document_load: {"<revision length>": that seal, ...}
@@ -261,6 +265,11 @@ struct db_signing_session {
 	int update_held;
 	/* db_signing_session_claim_auth: the member session the statement checked */
 	struct db_credential cred;
+	/* what the base revision refers to, as the completion that stored it packed it
+	   (revisions.refs, migration 067; pdf_refs_pack: bound to the base's SHA-256,
+	   which the caller checks on unpacking); NULL: none stored */
+	uint8_t *base_refs;
+	size_t base_refs_len;
 };
 void db_signing_session_free(struct db_signing_session *s); /* NULL is fine */
 /* s->document becomes whole: held (s->held_len bytes) then the parts sent;
@@ -312,6 +321,10 @@ struct db_signed_revision {
 	/* the new revision's verification report (JSON text), stored with it so
 	 * that the contract's verification reuses it; NULL: none */
 	const char *verification;
+	/* what the new revision refers to, packed (pdf_refs_pack with its SHA-256), stored
+	   with it for the next completion (migration 067); NULL: none. Both completions */
+	const uint8_t *refs;
+	size_t refs_len;
 };
 
 /*

@@ -114,6 +114,7 @@ db_revision_doc_free(struct db_revision_doc *doc)
 	free(doc->seal_png);
 	free(doc->seal_info);
 	free(doc->verification);
+	free(doc->refs);
 	free(doc);
 }
 
@@ -158,7 +159,7 @@ db_revision_doc_join(struct db_revision_doc *doc, const uint8_t *held, size_t he
  * seal in the first row only; a single row with a NULL update when the
  * held revision is the latest. Then auth_member's columns (auth).
  */
-enum { P_SEQ, P_DELTA, P_PNG, P_INFO, P_LENGTH, P_FROM, P_HLEN, P_HSHA, P_SHA, P_N };
+enum { P_SEQ, P_DELTA, P_PNG, P_INFO, P_LENGTH, P_FROM, P_HLEN, P_HSHA, P_SHA, P_REFS, P_N };
 
 static int
 prep_decode(const PGresult *res, int auth, struct db_revision_doc *d)
@@ -180,7 +181,9 @@ prep_decode(const PGresult *res, int auth, struct db_revision_doc *d)
 		return -1;
 	if ((parts == 0 ? rows != 1 || !PQgetisnull(res, 0, P_DELTA) : rows != parts) ||
 	    parts_join(res, P_DELTA, 0, parts, &d->data, &d->len) != 0 || held > length ||
-	    d->len != length - held || length == 0 || length > SIZE_MAX)
+	    d->len != length - held || length == 0 || length > SIZE_MAX ||
+	    (!PQgetisnull(res, 0, P_REFS) &&
+	     db_col_bytes(res, P_REFS, &d->refs, &d->refs_len) != 0))
 		return -1;
 	d->seq = (int)seq;
 	d->from_seq = from;
@@ -309,14 +312,16 @@ doc_load(struct db_pool *pool, const char *sql, int n, const struct db_param *p,
  * is stored) up to base_seq, in order, or one row without an update when h
  * is the latest; the seal in the first row only; then the latest's stored
  * length, the held revision's seq (-1: none), stored length and SHA-256,
- * and the latest's SHA-256 (prep_decode). ORG is the organization; the
+ * and the latest's SHA-256 and the references stored with it (067; first row only)
+ * (prep_decode). ORG is the organization; the
  * held revision's seq, length and SHA-256 are $4..$6 (NULL: none).
  */
 #define PREP_FIRST "(d.seq IS NULL OR d.seq = coalesce(h.seq, -1) + 1)"
 #define PREP_COLS \
 	"l.base_seq, d.delta, CASE WHEN " PREP_FIRST " THEN l.seal_png END, " \
 	"CASE WHEN " PREP_FIRST " THEN l.seal_info::text END, l.base_length, " \
-	"coalesce(h.seq, -1), h.length, h.sha256, b.sha256"
+	"coalesce(h.seq, -1), h.length, h.sha256, b.sha256, " \
+	"CASE WHEN " PREP_FIRST " THEN b.refs END"
 #define PREP_FROM(NUMBER, ORG, SEAL) \
 	"signing_prepare_check(" NUMBER "::bigint, " ORG ", " SEAL "::bigint) l " \
 	"JOIN revisions b ON b.contract_number = " NUMBER "::bigint AND b.seq = l.base_seq " \

@@ -23,6 +23,7 @@ db_signing_session_free(struct db_signing_session *s)
 	free(s->chain);
 	free(s->cert_der);
 	free(s->base_verification);
+	free(s->base_refs);
 	free(s);
 }
 
@@ -79,6 +80,7 @@ enum {
 	C_HLEN,
 	C_HSHA,
 	C_LEFT,
+	C_REFS,
 	C_N
 };
 
@@ -119,7 +121,9 @@ session_decode(const PGresult *res, const struct call *c, struct db_signing_sess
 				    &s->document_len) != 0 ||
 	    db_col_bytes(res, C_ATTRS, &s->signed_attrs, &s->signed_attrs_len) != 0 ||
 	    db_col_bytes(res, C_CHAIN, &s->chain, &s->chain_len) != 0 ||
-	    db_col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0)
+	    db_col_bytes(res, C_CERT, &s->cert_der, &s->cert_len) != 0 ||
+	    (!PQgetisnull(res, 0, C_REFS) &&
+	     db_col_bytes(res, C_REFS, &s->base_refs, &s->base_refs_len) != 0))
 		return -1;
 	s->last_signer = PQgetvalue(res, 0, C_LAST)[0] != 0;
 	s->signers_left =
@@ -216,6 +220,11 @@ id_copy(char dst[37], const char *id)
 /* octet_length reads a stored text's size from its header: the report is not fetched */
 #define CLAIM_VHELD \
 	"coalesce(h.seq = s.base_seq AND octet_length(" CLAIM_BASE_REPORT ") = $6::bigint, false)"
+/* What the base refers to, as its completion packed it (067; some tens of bytes): the
+   completion need not walk the base when this process does not hold that set */
+#define CLAIM_BASE_REFS \
+	"(SELECT v.refs FROM revisions v " \
+	"WHERE v.contract_number = s.contract_number AND v.seq = s.base_seq)"
 /* The other organizations' signers that have not signed (db_signing_session.signers_left) */
 #define CLAIM_LEFT \
 	"(SELECT count(*) FROM parties p JOIN signing_sessions x ON x.id = $1::uuid " \
@@ -230,7 +239,8 @@ id_copy(char dst[37], const char *id)
 	"CASE WHEN " CLAIM_FIRST " AND NOT " CLAIM_VHELD " THEN " CLAIM_BASE_REPORT " END, " \
 	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_VHELD " END, " \
 	"coalesce(h.seq, -1), h.length, h.sha256, " \
-	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_LEFT " END"
+	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_LEFT " END, " \
+	"CASE WHEN " CLAIM_FIRST " THEN " CLAIM_BASE_REFS " END"
 /*
  * The session's own update (~16-19 KB) is not read nor sent either when the
  * caller holds one of its length ($7, signing_session_claim_head's
@@ -355,6 +365,18 @@ complete_params(struct db_param p[12], struct complete_texts *n, const char *id,
 	p[11].value = rev->verification;
 }
 
+/* What the new revision refers to, packed (067's p_refs, binary; NULL: none). */
+static void
+refs_param(struct db_param *p, const struct db_signed_revision *rev)
+{
+	memset(p, 0, sizeof(*p));
+	if (rev->refs == NULL || rev->refs_len == 0 || rev->refs_len > INT32_MAX)
+		return;
+	p->value = (const char *)rev->refs;
+	p->len = (int)rev->refs_len;
+	p->binary = 1;
+}
+
 /* The reply asked for (040's p_minimal): "t" leaves the contract document out. */
 static const char *
 minimal_text(int minimal)
@@ -378,17 +400,18 @@ db_signing_session_complete(struct db_pool *pool, const char *id, const struct d
 		"SELECT signing_session_complete_verified($1::uuid, $2::bigint, $3::bigint, "
 		"$4::bytea, $5::bigint, $6, to_timestamp($7::bigint), $12, "
 		"to_timestamp(nullif($10::bigint, 0)), nullif($11::bigint, 0), $8::inet, $9, "
-		"$13::boolean)::text";
-	struct db_param p[13];
+		"$13::boolean, $14::bytea)::text";
+	struct db_param p[14];
 	struct complete_texts n;
 
 	if (id == NULL || rev->delta_len == 0 || rev->delta_len > INT32_MAX)
 		return SP_ERR_INVALID;
 	complete_params(p, &n, id, who, rev);
 	if (rev->verification != NULL) {
-		memset(&p[12], 0, sizeof(p[12]));
+		memset(&p[12], 0, 2 * sizeof(p[12]));
 		p[12].value = minimal_text(minimal);
-		return db_text_call(pool, sql_report, 13, p, NULL, cb, arg);
+		refs_param(&p[13], rev);
+		return db_text_call(pool, sql_report, 14, p, NULL, cb, arg);
 	}
 	p[11].value = minimal_text(minimal);
 	return db_text_call(pool, sql, 12, p, NULL, cb, arg);
@@ -407,8 +430,9 @@ db_signing_session_complete_held(struct db_pool *pool, const char *id,
 		"SELECT signing_session_complete_held($13, $1::uuid, $2::bigint, $3::bigint, "
 		"$14::bigint, $15::integer, $16::bigint, $17, $18::bigint, $4::bytea, $5::bigint, "
 		"$6, to_timestamp($7::bigint), $12, to_timestamp(nullif($10::bigint, 0)), "
-		"nullif($11::bigint, 0), $8::inet, $9, $19::boolean, $20::boolean)::text";
-	struct db_param p[20];
+		"nullif($11::bigint, 0), $8::inet, $9, $19::boolean, $20::boolean, "
+		"$21::bytea)::text";
+	struct db_param p[21];
 	struct complete_texts n;
 	char sid[37], num[24], base[24], blen[24], rlen[24];
 
@@ -427,7 +451,8 @@ db_signing_session_complete_held(struct db_pool *pool, const char *id,
 		h->report_len > 0 ? db_i64_text(rlen, sizeof(rlen), (int64_t)h->report_len) : NULL;
 	p[18].value = h->last_signer < 0 ? NULL : h->last_signer ? "t" : "f";
 	p[19].value = minimal_text(minimal);
-	return db_text_call(pool, sql, 20, p, NULL, cb, arg);
+	refs_param(&p[20], rev);
+	return db_text_call(pool, sql, 21, p, NULL, cb, arg);
 }
 
 int

@@ -80,7 +80,10 @@ sig_parent(struct diff_ctx *c, qpdf_oh h, int depth, int *visible)
 	ft = qpdf_oh_get_key_if_dict(qn, h, "/FT");
 	if ((!qpdf_oh_is_null(qn, ft) && !qpdf_oh_is_name_and_equals(qn, ft, "/Sig")) ||
 	    qpdf_oh_has_key(qn, h, "/V") || !qpdf_oh_is_array(qn, kids) ||
-	    (n = qpdf_oh_get_array_n_items(qn, kids)) < 1 || n > SIG_PARENT_KIDS)
+	    (n = qpdf_oh_get_array_n_items(qn, kids)) < 1 || n > SIG_PARENT_KIDS ||
+	    /* viewers take /AA through /Parent (pdf.js collectActions): a parent's
+	       script runs for every widget under it (review50) */
+	    pdf_actions_held(qn, h))
 		return 0;
 	for (i = 0; i < n; i++) {
 		k = qpdf_oh_get_array_item(qn, kids, i);
@@ -92,7 +95,7 @@ sig_parent(struct diff_ctx *c, qpdf_oh h, int depth, int *visible)
 			vis = 0; /* sig_parent adds to it */
 			if (!sig_parent(c, k, depth + 1, &vis))
 				return 0;
-		} else if (!is_sig_field(qn, k, &vis)) {
+		} else if (!is_sig_field(qn, k, &vis) || pdf_actions_held(qn, k)) {
 			return 0;
 		}
 		*visible += vis;

@@ -199,8 +199,11 @@ listed_touches_tree(struct pdf_doc *older, struct pdf_doc *newer, int num)
 		return 1; /* a node, or a stream (an object stream may hold any of them) */
 	if (!qpdf_oh_is_array(qo, o))
 		return 0;
-	/* an indirect array: a /Kids array holds pages or nodes */
+	/* an indirect array: a /Kids array holds pages or nodes; or none, which does not
+	   tell it apart from any other array, and an update may put pages in it */
 	n = qpdf_oh_get_array_n_items(qo, o);
+	if (n == 0)
+		return 1;
 	for (i = 0; i < n; i++) {
 		it = qpdf_oh_get_array_item(qo, o, i);
 		if (qpdf_oh_is_indirect(qo, it) &&

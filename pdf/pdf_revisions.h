@@ -382,6 +382,19 @@ void pdf_refs_cleanup(struct pdf_refs *r);
  */
 int pdf_refs_export(const struct pdf_refs *r, int **nums, size_t *n, struct sp_errinfo *ei) SP_WUR;
 int pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo *ei) SP_WUR;
+/*
+ * Export's numbers as bytes to store with the revision they describe
+ * (refs_pack.c), bound to sha256, the SHA-256 of that revision's bytes; and
+ * back. Pack fails (SP_ERR_INVALID) on numbers not in export's order. Unpack
+ * gives export's numbers only for a value packed with this very sha256, read
+ * whole and in bounds; any other is SP_ERR_INVALID, and the caller then
+ * walks the revision as without one. *out and *nums are the caller's
+ * (free()). Any thread.
+ */
+int pdf_refs_pack(const int *nums, size_t n, const uint8_t sha256[32], uint8_t **out, size_t *len,
+		  struct sp_errinfo *ei) SP_WUR;
+int pdf_refs_unpack(const uint8_t *in, size_t len, const uint8_t sha256[32], int **nums, size_t *n,
+		    struct sp_errinfo *ei) SP_WUR;
 
 /*
  * Compare newer (the revision whose xref section is rev) with older (the

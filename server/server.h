@@ -168,6 +168,10 @@ const uint8_t *request_default_seal(const struct request *r, size_t *len, const 
 struct blob_cache *request_seal_images(const struct request *r);
 struct blob_cache *request_revision_refs(const struct request *r);
 struct blob_cache *request_revision_reads(const struct request *r);
+/* A completion whose base's references this process did not hold read the set stored with
+   the base (migration 067): used (1), or refused (0: not for those bytes, or not whole;
+   the base was walked). Counted for /metrics; loop thread. */
+void request_refs_stored_count(const struct request *r, int used);
 struct blob_cache *request_session_updates(const struct request *r);
 /* The TSA serials this process reserved for completions in one trip (state.h); loop thread. */
 struct tsa_serials *request_tsa_serials(const struct request *r);

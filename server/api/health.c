@@ -173,6 +173,8 @@ health_metrics_get(struct request *r)
 	g.held_entries[METRICS_HELD_OCSP_VERIFIED] = ts.ocsp_verified;
 	tsa_serials_stats(srv->tsa_serials, &g.done_one_trip, &g.done_fell_back,
 			  &g.tsa_serials_left);
+	g.refs_stored_used = srv->refs_stored[0];
+	g.refs_stored_refused = srv->refs_stored[1];
 	for (i = 0; i < n; i++)
 		names[i] = route_name(router_at(srv->router, i));
 	sp_buf_init(&out, METRICS_MAX_BYTES);

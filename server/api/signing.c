@@ -486,6 +486,7 @@ prep_parse(struct request *r, int reply, struct prep_job **out)
 	j->trust = request_trust(r);
 	j->tsa = request_tsa(r);
 	j->seal_images = request_seal_images(r);
+	j->refs = request_revision_refs(r);
 	j->reads = request_revision_reads(r);
 	j->updates = request_session_updates(r);
 	j->default_seal = request_default_seal(r, &j->default_seal_len, &j->default_seal_sha256);

@@ -68,6 +68,7 @@ done_job_free(struct done_job *j)
 	free(j->report);
 	free(j->report_index);
 	free(j->refs_out);
+	free(j->refs_packed);
 	free(j->sigs_out);
 	free(j->vri_out);
 	free(j->dss_out);
@@ -285,6 +286,14 @@ done_done(void *arg, int rc, const struct sp_errinfo *ei)
 	rev.archive_until = j->archive_until;
 	rev.signed_length = j->signed_len;
 	rev.verification = j->report;
+	rev.refs = j->refs_packed;
+	rev.refs_len = j->refs_packed_len;
+	if (j->refs_from == DONE_REFS_STORED || j->refs_from == DONE_REFS_REFUSED)
+		request_refs_stored_count(r, j->refs_from == DONE_REFS_STORED);
+	/* stored with the base by an earlier completion, and not for its bytes: an edit */
+	if (j->refs_from == DONE_REFS_REFUSED)
+		log_event(LOG_WARN, request_id(r), "the base's stored references were refused",
+			  "{s:i}", "seq", j->s->base_seq);
 	signing_actor_fill(&who, r, j->org_id, j->user_id);
 	if (j->one_trip) {
 		struct db_session_held h;

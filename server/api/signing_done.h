@@ -83,6 +83,11 @@ struct done_job {
 	struct blob_cache *reads_cache; /* "sigs", "nsig", "page" and "vris" below */
 	int *refs_out;
 	size_t nrefs_out;
+	/* where the base's came from (enum done_refs_from, done_refs_given), counted on the
+	   loop; and the new revision's packed (done_refs_pack), stored with it (067) */
+	int refs_from;
+	uint8_t *refs_packed;
+	size_t refs_packed_len;
 	/* the new revision's signature dictionaries as read, for the next completion (in
 	   reads_cache under blob_cache_key("sigs", the stored bytes' digest)) */
 	uint8_t *sigs_out;
@@ -205,6 +210,23 @@ void done_form_carry(struct done_job *j, struct pdf_doc *older, struct pdf_doc *
 int done_revision_check(struct done_job *j, X509 *cert, enum crypto_sigalg alg,
 			struct sp_errinfo *ei);
 int done_signed_count(struct done_job *j, struct sp_errinfo *ei);
+
+/* ---- signing_done_refs.c: what the base and the new revision refer to ---- */
+
+enum done_refs_from {
+	DONE_REFS_NONE,    /* nothing known: the engine walks the base */
+	DONE_REFS_CACHE,   /* this process's revision_refs */
+	DONE_REFS_STORED,  /* the set stored with the base (the claim's, 067) */
+	DONE_REFS_REFUSED, /* that set, not for these bytes or not whole: walked */
+};
+
+/* The base's references for the engine: this process's cache by j->base_dig, else the
+   set stored with the base when it unpacks for those very bytes. *refs the caller's
+   (free()); NULL: none, the engine walks the base. Returns enum done_refs_from. Worker. */
+int done_refs_given(struct done_job *j, int **refs, size_t *n);
+/* The engine's j->refs_out packed into j->refs_packed, bound to dig (the stored bytes'
+   SHA-256), for the statement that stores them; NULL when there is none. Worker. */
+void done_refs_pack(struct done_job *j, const uint8_t dig[32]);
 
 /* ---- signing_done_work.c ---- */
 

@@ -72,7 +72,8 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	struct crypto_verify_opts vo;
 	struct crypto_verify_report *rep = NULL;
 	const struct crypto_sig_report *s;
-	uint8_t skey[32], *refs = NULL, *given_vri = NULL;
+	uint8_t skey[32], *given_vri = NULL;
+	int *refs = NULL;
 	const uint8_t *given_sigs = NULL;
 	struct blob_ref *given_ref = NULL;
 	size_t i, nnew = 0, rlen = 0, glen = 0, vlen = 0;
@@ -161,11 +162,10 @@ engine_check(struct done_job *j, const uint8_t *data, size_t len, const struct p
 	 * a reference it already made; on a miss (another process, a restart)
 	 * it walks it.
 	 */
+	j->refs_from = done_refs_given(j, &refs, &rlen);
+	vo.verified_refs = refs;
+	vo.nverified_refs = rlen;
 	if (j->have_base_dig) {
-		if (blob_cache_get(j->refs_cache, j->base_dig, &refs, &rlen) == SP_OK) {
-			vo.verified_refs = (const int *)(void *)refs;
-			vo.nverified_refs = rlen / sizeof(int);
-		}
 		/* and its earlier signatures as that completion read them: not parsed again
 		   (lent, not copied: every earlier /Contents) */
 		blob_cache_key("sigs", j->base_dig, skey);
@@ -497,10 +497,12 @@ done_work(void *arg, struct sp_errinfo *ei)
 	if ((r = crypto_digest_ctx_final(j->tail, dig, &dlen, ei)) != SP_OK)
 		goto out;
 	sp_hex(dig, 32, j->sha_hex);
-	/* what the stored bytes refer to, for the next signer's completion */
+	/* what the stored bytes refer to, for the next signer's completion: here, and
+	   stored with them for one elsewhere */
 	if (j->refs_out != NULL)
 		blob_cache_put(j->refs_cache, dig, (const uint8_t *)j->refs_out,
 			       j->nrefs_out * sizeof(int));
+	done_refs_pack(j, dig);
 	if (j->sigs_out != NULL) {
 		uint8_t skey[32];
 

@@ -65,6 +65,12 @@ int signing_base_bytes(struct db_revision_doc *base, const struct doc_cached *he
  * Any thread.
  */
 void signing_base_keep(struct doc_cache *c, struct db_revision_doc *base, const uint8_t sha256[32]);
+/* signing_done_refs.c: the references stored with a revision a prepare loaded
+   (packed, base->refs) into the process's cache c by sha256, the digest of the bytes
+   loaded, when they unpack for those very bytes and c does not hold them: its
+   completion here, in one trip or not, then need not walk the base. Worker. */
+void signing_refs_keep(struct blob_cache *c, const struct db_revision_doc *base,
+		       const uint8_t sha256[32]);
 /* Note the session a stored prepare reply (PostgreSQL's JSON text) names as one of
    contract number. Loop thread. */
 void signing_session_note(struct doc_cache *c, const char *text, size_t len, int64_t number);

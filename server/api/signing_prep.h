@@ -17,6 +17,7 @@ struct prep_job {
 	struct blob_cache *seal_images; /* the process's (state.h); outlives the job */
 	struct blob_cache *reads;       /* the signature reads completion keeps per revision */
 	struct blob_cache *updates;     /* the process's session updates (signing_update_keep) */
+	struct blob_cache *refs;        /* what a revision refers to (signing_refs_keep) */
 	const uint8_t *default_seal;    /* the demo seal's picture, the process's */
 	size_t default_seal_len;
 	const uint8_t *default_seal_sha256; /* its SHA-256, the process's */

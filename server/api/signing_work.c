@@ -516,8 +516,10 @@ out:
 	/* the stored revision is not needed again (the view on it is closed): kept for the
 	   next prepare or claim when PostgreSQL sent bytes of it and they are what it stored
 	   (the update's hashing took their digest), else freed here, not on the event loop */
-	if (r == SP_OK && j->base->data != NULL && data == j->base->data)
+	if (r == SP_OK && j->base->data != NULL && data == j->base->data) {
+		signing_refs_keep(j->refs, j->base, j->prep.orig_sha256);
 		signing_base_keep(j->docs, j->base, j->prep.orig_sha256);
+	}
 	free(j->base->data);
 	j->base->data = NULL;
 	return r;

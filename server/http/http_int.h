@@ -234,6 +234,8 @@ struct metrics_gauges {
 	   bytes of their values and the bound of those (0: bounded by entries only) */
 	size_t held_entries[METRICS_HELD__COUNT], held_bytes[METRICS_HELD__COUNT],
 		held_max_bytes[METRICS_HELD__COUNT];
+	/* completions that read the base's references stored with it (067): used, refused */
+	unsigned long long refs_stored_used, refs_stored_refused;
 };
 
 /*
@@ -448,10 +450,13 @@ struct server {
 	struct blob_cache *revision_refs;   /* object numbers a revision refers to, by digest */
 	struct blob_cache *revision_reads;  /* its signature dictionaries as read, and count */
 	struct blob_cache *session_updates; /* a prepared session's update, by session id */
-	struct doc_cache *documents;        /* stored documents by contract (NULL: off) */
-	struct prep_memo *prep_memo;        /* members and seals of recent prepares */
-	struct tsa_serials *tsa_serials;    /* reserved for completions in one trip */
-	uint8_t *default_seal;              /* signing.default_seal_image's bytes (NULL: unset) */
+	/* completions that read the base's references stored with it: [0] used, [1]
+	   refused (request_refs_stored_count; loop thread) */
+	unsigned long long refs_stored[2];
+	struct doc_cache *documents;     /* stored documents by contract (NULL: off) */
+	struct prep_memo *prep_memo;     /* members and seals of recent prepares */
+	struct tsa_serials *tsa_serials; /* reserved for completions in one trip */
+	uint8_t *default_seal;           /* signing.default_seal_image's bytes (NULL: unset) */
 	size_t default_seal_len;
 	uint8_t default_seal_sha256[32];  /* of default_seal */
 	struct expiry expiry;             /* the deadline sweep */

@@ -309,6 +309,14 @@ metrics_render(const struct metrics *m, const char *const *names, const struct m
 	    g->done_one_trip);
 	ADD("sealpact_signing_completions_one_trip_total{result=\"fell_back\"} %llu\n",
 	    g->done_fell_back);
+	ADD("# HELP sealpact_signing_base_refs_stored_total Completions whose base's "
+	    "references (what its revisions refer to) this process did not hold, read from the "
+	    "set stored with the base revision: used, or refused (not for those bytes, or not "
+	    "whole: the base was walked).\n");
+	ADD("# TYPE sealpact_signing_base_refs_stored_total counter\n");
+	ADD("sealpact_signing_base_refs_stored_total{result=\"used\"} %llu\n", g->refs_stored_used);
+	ADD("sealpact_signing_base_refs_stored_total{result=\"refused\"} %llu\n",
+	    g->refs_stored_refused);
 	ADD("# HELP sealpact_tsa_serials_reserved Built-in TSA serials reserved for completions "
 	    "in one trip, not yet taken.\n");
 	ADD("# TYPE sealpact_tsa_serials_reserved gauge\n");

@@ -156,6 +156,12 @@ request_revision_refs(const struct request *r)
 	return r->srv->revision_refs;
 }
 
+void
+request_refs_stored_count(const struct request *r, int used)
+{
+	r->srv->refs_stored[used ? 0 : 1]++;
+}
+
 struct blob_cache *
 request_revision_reads(const struct request *r)
 {

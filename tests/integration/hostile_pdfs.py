@@ -652,6 +652,36 @@ def shared_sig_big_contents(nfields=1000, contents=1000000):
     return bytes(out)
 
 
+def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096):
+    """nfields signature fields whose /V all name one real signature (sign(data):
+    the DER CMS over its byte range, made by the caller) of a small /Contents,
+    its second byte range over `pad` bytes of a stream after it (review50): each
+    field is verified on its own, and each verification hashes that range again
+    (the first range's running digest is shared, the second's is not)."""
+    objs = _base()
+    br = b"[0 0000000000 0000000000 0000000000]"
+    for i in range(nfields):
+        objs[100 + i] = (b"<< /FT /Sig /T (S%d) /V 99 0 R /Type /Annot /Subtype /Widget "
+                         b"/Rect [0 0 0 0] /P 3 0 R >>" % i)
+    objs[99] = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+                b"/ByteRange %s /Contents <%s> >>" % (br, b"0" * (2 * room)))
+    big = 100 + nfields
+    objs[big] = _stream(b"", b"%" * pad, compress=False)
+    objs[1] = (b"<< /Type /Catalog /Pages 2 0 R /PieceInfo << /Padding << /Private %d 0 R >> >> "
+               b"/AcroForm << /Fields [%s] /SigFlags 3 >> >>" % (
+                   big, b" ".join(b"%d 0 R" % (100 + i) for i in range(nfields))))
+    out = bytearray(_doc(objs)[0])
+    p = out.index(b"/ByteRange " + br) + len(b"/ByteRange ")
+    c = out.index(b"/Contents <", p) + len(b"/Contents ")
+    e = out.index(b">", c) + 1
+    nb = b"[0 %d %d %d]" % (c, e, len(out) - e)
+    out[p:p + len(br)] = nb + b" " * (len(br) - len(nb))
+    der = sign(bytes(out[:c]) + bytes(out[e:])).hex().encode()
+    assert len(der) <= 2 * room, "the CMS does not fit"
+    out[c + 1:c + 1 + len(der)] = der
+    return bytes(out)
+
+
 def sig_huge_byterange(n=2000000):
     """One signature whose /ByteRange has n numbers."""
     br = b"[" + b"0 1 " * (n // 2) + b"]"

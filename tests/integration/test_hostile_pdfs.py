@@ -313,6 +313,35 @@ class Hostile(ServerTestCase):
         self.assertBounded("shared_sig_big_contents", cpu, rss, hz)
         self.assertIn(self.cli_verify("shared_sig_big_contents", pdf).returncode, (1, 2, 4))
 
+    def test_signature_fields_sharing_one_signature_hash_its_range_once(self):
+        """review50: 1,000 signature fields whose /V all name one real
+        signature (a CMS of some 1.5 KB, so the work budget's charge for
+        the values read, 7229f94, is small) whose second byte range covers
+        24 MB: each field is verified on its own, and each verification
+        hashes that range again (crypto/verify_ranges.c ranges_digest: only
+        the first range's running digest is shared), 24 GB of SHA-256 that
+        no budget counts. Verify and the CLI stay within the usual bounds,
+        whatever their verdict."""
+        crt, key = PKI.org_cert("logistics", "ec")
+
+        def sign(data):
+            path = os.path.join(self.tmp, "review50_range.bin")
+            with open(path, "wb") as f:
+                f.write(data)
+            return subprocess.run(["openssl", "cms", "-sign", "-binary", "-cades", "-md",
+                                   "sha256", "-nosmimecap", "-outform", "DER", "-signer", crt,
+                                   "-inkey", key, "-in", path], capture_output=True,
+                                  check=True).stdout
+
+        pdf = hostile_pdfs.shared_sig_wide_range(sign)
+        got, cpu, rss, hz = self.costs(lambda: self.verify(pdf))
+        st, _, _, doc = got
+        self.assertIn(st, (200, 422), doc)
+        if st == 422:
+            self.assertLimit(got)
+        self.assertBounded("shared_sig_wide_range", cpu, rss, hz)
+        self.assertIn(self.cli_verify("shared_sig_wide_range", pdf).returncode, (0, 1, 2, 4))
+
     def test_keyword_search_has_a_document_budget(self):
         """The keyword locator over 200 pages sharing one content stream of
         400,000 text operators (11 s and 2.6 GB before, cut by the request

@@ -876,6 +876,25 @@ START_TEST(cli_output_written_whole_or_not_at_all)
 }
 END_TEST
 
+/*
+ * review50: an unknown short option at the start of a word of short
+ * options ("-xq") leaves getopt inside that word, so argv[optind - 1] is
+ * the word before it; when that word is a long option (--json),
+ * client_option_error names it, a valid option, as the unknown one.
+ */
+START_TEST(cli_usage_error_names_the_short_option_after_a_long_one)
+{
+	const char *args[] = { "verify", "--json", "-xq", "x.pdf", NULL };
+	struct run r;
+
+	run_cli(&r, args, NULL);
+	ck_assert_int_eq(r.status, 64);
+	ck_assert_msg(strcmp(r.err, "sealpact: verify: unknown option '-x'\n"
+				    "Run 'sealpact help verify' for usage.\n") == 0,
+		      "stderr '%s'", r.err);
+}
+END_TEST
+
 static Suite *
 client_cli_suite(void)
 {
@@ -887,6 +906,7 @@ client_cli_suite(void)
 	tcase_add_test(cli, terminal_text_is_neutralized);
 	tcase_add_test(cli, cli_usage_errors_exit_64);
 	tcase_add_test(cli, cli_usage_errors_read_alike);
+	tcase_add_test(cli, cli_usage_error_names_the_short_option_after_a_long_one);
 	tcase_add_test(cli, cli_health_ok_not_ready_and_unreachable);
 	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
 	tcase_add_test(cli, cli_alias_file_with_crlf);

@@ -45,7 +45,9 @@ START_TEST(counters_and_cumulative_buckets)
 				    79,
 				    { 0 },
 				    { 0 },
-				    { 0 } };
+				    { 0 },
+				    127,
+				    131 };
 	const char *names[] = { "/healthz", "/api/v1/contracts/{number}" };
 	struct sp_buf out;
 	const char *t;
@@ -74,6 +76,11 @@ START_TEST(counters_and_cumulative_buckets)
 				      "healthz\",method=\"GET\",status=\"200\"}"),
 			  4);
 	/* the completions that skipped their claim, stored and taken back */
+	ck_assert_uint_eq(value_of(t, "sealpact_signing_base_refs_stored_total{result=\"used\"}"),
+			  127);
+	ck_assert_uint_eq(value_of(t, "sealpact_signing_base_refs_stored_total{result="
+				      "\"refused\"}"),
+			  131);
 	ck_assert_uint_eq(value_of(t, "sealpact_signing_completions_one_trip_total{result="
 				      "\"stored\"}"),
 			  17);

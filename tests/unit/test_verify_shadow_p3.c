@@ -314,6 +314,62 @@ START_TEST(actions_added_after_signing_are_not_valid)
 }
 END_TEST
 
+/*
+ * review50: a later signer's tool adds its signature field under a new
+ * parent (sig_parent: "Parties.Countersignature"), itself under another new
+ * parent. diff_grows_by_sigs asks pdf_actions_held of the /Fields item and of
+ * each new /Annots item (the widget), not of the parents between them, whose
+ * /AA a viewer takes for the widget's (ISO 32000-2 §12.7.4: a field's
+ * inheritable entries; pdf.js collectActions reads /AA up every /Parent): a
+ * script on page open in the middle parent. Control first: the same fields
+ * without it stay valid.
+ */
+START_TEST(approval_signature_field_under_a_parent_with_a_script_is_not_valid)
+{
+	static const char *const mid[2] = {
+		"<< /T (Second) /Parent 10 0 R /Kids [13 0 R] >>",
+		"<< /T (Second) /Parent 10 0 R /Kids [13 0 R] /AA << /PO << /S /JavaScript /JS "
+		"(app.alert\\(1\\)) >> >> >>",
+	};
+	struct vc_parts parts = { .page = P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R"),
+				  .obj5 = "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] "
+					  "/Contents (ok) /P 3 0 R >>" };
+	int nums[5] = { 10, 12, 13, 3, 1 };
+	const char *objs[5] = {
+		"<< /T (Parties) /Kids [12 0 R] >>",
+		NULL,
+		"<< /Type /Annot /Subtype /Widget /FT /Sig /Parent 12 0 R /F 132 /Rect [0 0 0 0] "
+		"/P 3 0 R >>",
+		P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R 13 0 R"),
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R 10 0 R] /SigFlags 3 "
+		">> >>",
+	};
+	size_t n, m, nd;
+	unsigned char *d = vc_certified_parts(0, &parts, &n), *u;
+	enum crypto_verdict v;
+	int i;
+
+	ck_assert_int_eq(verdict_of(d, n, &nd), CRYPTO_VERDICT_VALID);
+	for (i = 0; i < 2; i++) {
+		objs[1] = mid[i];
+		u = vc_update(d, n, nums, objs, 5, 0, NULL, &m);
+		v = verdict_of(u, m, &nd);
+		free(u);
+		if (i == 0)
+			ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
+				      "control, the fields alone: verdict %s, %zu disallowed "
+				      "changes",
+				      crypto_verdict_name(v), nd);
+		else
+			ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+				      "a signature field whose parent runs a script on page open: "
+				      "verdict %s, %zu disallowed changes",
+				      crypto_verdict_name(v), nd);
+	}
+	free(d);
+}
+END_TEST
+
 /* What stays: a link to a web address added under P=3 moves no content and runs nothing. */
 START_TEST(p3_link_to_a_web_address_added_stays_valid)
 {
@@ -485,6 +541,7 @@ verify_shadow_p3_add(TCase *tc)
 	tcase_add_test(tc, p3_tagged_comment_added_stays_valid);
 	tcase_add_loop_test(tc, actions_added_after_signing_are_not_valid, 0, 5);
 	tcase_add_test(tc, p3_link_to_a_web_address_added_stays_valid);
+	tcase_add_test(tc, approval_signature_field_under_a_parent_with_a_script_is_not_valid);
 	tcase_add_test(tc, approval_tagged_signature_field_added_stays_valid);
 	tcase_add_loop_test(tc, approval_tagged_signature_field_with_text_is_not_valid, 0, 2);
 	tcase_add_test(tc, approval_tagged_signature_field_described_stays_valid);
