@@ -32,7 +32,8 @@ struct walk {
 	qpdf_data q;
 	int strip;
 	size_t found, steps;
-	unsigned char *seen; /* a bit per object number up to PDF_DOC_MAX_OBJECTS */
+	unsigned char *seen; /* a bit per object number, up to the greatest one met */
+	size_t seencap;      /* its bytes */
 	char *what;
 	size_t whatcap;
 	size_t media;        /* annotations whose content plays or runs (media_type) */
@@ -67,13 +68,40 @@ media_type(qpdf_data q, qpdf_oh h)
 	return media_types[i];
 }
 
+/*
+ * The table grown to hold bit id, doubling (at most PDF_DOC_MAX_OBJECTS
+ * bits): its size follows the greatest object number the walk meets, not
+ * the most any file may have. A fixed 500 KB one cost each walk a 500 KB
+ * memset (calloc from a heap once the first was freed): 320 K instructions,
+ * more than the walk of a small contract itself.
+ */
+static int
+seen_room(struct walk *w, size_t id)
+{
+	size_t nc = w->seencap > 0 ? w->seencap : 256;
+	unsigned char *nv;
+
+	while (nc <= id >> 3)
+		nc *= 2;
+	if (nc > PDF_DOC_MAX_OBJECTS / 8 + 1)
+		nc = PDF_DOC_MAX_OBJECTS / 8 + 1;
+	if ((nv = realloc(w->seen, nc)) == NULL)
+		return -1;
+	memset(nv + w->seencap, 0, nc - w->seencap);
+	w->seen = nv;
+	w->seencap = nc;
+	return 0;
+}
+
 /* 1 the first time indirect h is met; a direct object is always new */
 static int
 first_visit(struct walk *w, qpdf_oh h)
 {
 	int id = qpdf_oh_get_object_id(w->q, h);
 
-	if (id <= 0 || id > PDF_DOC_MAX_OBJECTS)
+	/* (without room it is met again: every visit is still a step of the walk's budget) */
+	if (id <= 0 || id > PDF_DOC_MAX_OBJECTS ||
+	    ((size_t)id >> 3 >= w->seencap && seen_room(w, (size_t)id) != 0))
 		return 1;
 	if (w->seen[id >> 3] & (1u << (id & 7)))
 		return 0;
@@ -358,7 +386,7 @@ int
 pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, size_t *found,
 		 char *what, size_t whatcap, struct sp_errinfo *ei)
 {
-	struct walk w = { q, strip, 0, 0, NULL, what, whatcap, 0, "" };
+	struct walk w = { q, strip, 0, 0, NULL, 0, what, whatcap, 0, "" };
 	qpdf_oh root = qpdf_get_root(q), af;
 	size_t nodes = 0, i;
 	int r = SP_ERR_INTERNAL;
@@ -366,8 +394,6 @@ pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, si
 	*found = 0;
 	if (what != NULL && whatcap > 0)
 		what[0] = '\0';
-	if ((w.seen = calloc(PDF_DOC_MAX_OBJECTS / 8 + 1, 1)) == NULL)
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	catalog(&w, root);
 	for (i = 0; i < npages; i++) {
 		qpdf_oh p = qpdf_get_object_by_id(q, page_objs[2 * i], page_objs[2 * i + 1]);
