@@ -32,10 +32,66 @@ struct walk {
 	qpdf_data q;
 	int strip;
 	size_t found, steps;
-	unsigned char *seen; /* a bit per object number up to PDF_DOC_MAX_OBJECTS */
+	unsigned char *seen; /* a bit per object number, up to the greatest one met */
+	size_t seencap;      /* its bytes */
 	char *what;
 	size_t whatcap;
+	size_t media;        /* annotations whose content plays or runs (media_type) */
+	char media_what[96]; /* the first of them */
 };
+
+/*
+ * The annotation types whose content plays or runs in the viewer once the
+ * annotation is activated (on a click, or as the page opens: /3DA /A /PO,
+ * /RichMediaSettings /Activation): a 3D model with its scripts (a /3DD
+ * stream's /OnInstantiate JavaScript), rich media (Flash, video, and the
+ * /Scripts of its activation), a movie, a sound. None of them is an action:
+ * they are what the annotation shows, so neither stripping an action nor
+ * keeping the annotation leaves a page every party reads alike. PDF/A-2
+ * (ISO 19005-2 §6.3.1) forbids the same four (3D, Sound, Movie, and
+ * RichMedia, which ISO 32000-1 lacks); a /Screen annotation plays only
+ * through a /Rendition action, which the walk drops.
+ */
+static const char *const media_types[] = { "/3D", "/RichMedia", "/Movie", "/Sound", NULL };
+
+/* h's /Subtype when it is one of media_types (else NULL) */
+static const char *
+media_type(qpdf_data q, qpdf_oh h)
+{
+	qpdf_oh st = qpdf_oh_get_key_if_dict(q, h, "/Subtype");
+	const char *name = qpdf_oh_is_name(q, st) ? qpdf_oh_get_name(q, st) : "";
+	int i;
+
+	for (i = 0; media_types[i] != NULL && strcmp(media_types[i], name) != 0; i++)
+		;
+	qpdf_oh_release(q, st);
+	return media_types[i];
+}
+
+/*
+ * The table grown to hold bit id, doubling (at most PDF_DOC_MAX_OBJECTS
+ * bits): its size follows the greatest object number the walk meets, not
+ * the most any file may have. A fixed 500 KB one cost each walk a 500 KB
+ * memset (calloc from a heap once the first was freed): 320 K instructions,
+ * more than the walk of a small contract itself.
+ */
+static int
+seen_room(struct walk *w, size_t id)
+{
+	size_t nc = w->seencap > 0 ? w->seencap : 256;
+	unsigned char *nv;
+
+	while (nc <= id >> 3)
+		nc *= 2;
+	if (nc > PDF_DOC_MAX_OBJECTS / 8 + 1)
+		nc = PDF_DOC_MAX_OBJECTS / 8 + 1;
+	if ((nv = realloc(w->seen, nc)) == NULL)
+		return -1;
+	memset(nv + w->seencap, 0, nc - w->seencap);
+	w->seen = nv;
+	w->seencap = nc;
+	return 0;
+}
 
 /* 1 the first time indirect h is met; a direct object is always new */
 static int
@@ -43,7 +99,9 @@ first_visit(struct walk *w, qpdf_oh h)
 {
 	int id = qpdf_oh_get_object_id(w->q, h);
 
-	if (id <= 0 || id > PDF_DOC_MAX_OBJECTS)
+	/* (without room it is met again: every visit is still a step of the walk's budget) */
+	if (id <= 0 || id > PDF_DOC_MAX_OBJECTS ||
+	    ((size_t)id >> 3 >= w->seencap && seen_room(w, (size_t)id) != 0))
 		return 1;
 	if (w->seen[id >> 3] & (1u << (id & 7)))
 		return 0;
@@ -192,8 +250,13 @@ page_annots(struct walk *w, qpdf_oh page, struct sp_errinfo *ei)
 		for (i = 0; i < n; i++) {
 			qpdf_oh a = qpdf_oh_get_array_item(q, annots, i);
 			if ((r = step(w, ei)) == SP_OK && qpdf_oh_is_dictionary(q, a) &&
-			    first_visit(w, a))
+			    first_visit(w, a)) {
+				const char *mt = media_type(q, a);
 				actor(w, a, "an annotation");
+				if (mt != NULL && w->media++ == 0)
+					snprintf(w->media_what, sizeof(w->media_what),
+						 "a %s annotation", mt + 1);
+			}
 			qpdf_oh_release(q, a);
 			if (r != SP_OK)
 				break;
@@ -287,6 +350,12 @@ catalog(struct walk *w, qpdf_oh root)
 }
 
 int
+pdf_annot_plays(qpdf_data q, qpdf_oh h)
+{
+	return media_type(q, h) != NULL;
+}
+
+int
 pdf_actions_held(qpdf_data q, qpdf_oh h)
 {
 	/* the triggers of ISO 32000-2 Tables 197-199 (a viewer runs no other): looked up
@@ -294,10 +363,14 @@ pdf_actions_held(qpdf_data q, qpdf_oh h)
 	static const char *const trig[] = { "/E",  "/X",  "/D",  "/U",  "/Fo", "/Bl", "/PO",
 					    "/PC", "/PV", "/PI", "/O",  "/C",  "/K",  "/F",
 					    "/V",  "/WC", "/WS", "/DS", "/WP", "/DP", NULL };
-	qpdf_oh a = qpdf_oh_get_key_if_dict(q, h, "/A"), aa = qpdf_oh_get_key_if_dict(q, h, "/AA");
+	qpdf_oh a, aa;
 	char type[64] = "";
 	int i;
 
+	if (pdf_annot_plays(q, h))
+		return 1; /* its content itself runs */
+	a = qpdf_oh_get_key_if_dict(q, h, "/A");
+	aa = qpdf_oh_get_key_if_dict(q, h, "/AA");
 	chain_bad(q, a, NULL, type, sizeof(type));
 	qpdf_oh_release(q, a);
 	for (i = 0; trig[i] != NULL && type[0] == '\0' && qpdf_oh_is_dictionary(q, aa); i++) {
@@ -313,7 +386,7 @@ int
 pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, size_t *found,
 		 char *what, size_t whatcap, struct sp_errinfo *ei)
 {
-	struct walk w = { q, strip, 0, 0, NULL, what, whatcap };
+	struct walk w = { q, strip, 0, 0, NULL, 0, what, whatcap, 0, "" };
 	qpdf_oh root = qpdf_get_root(q), af;
 	size_t nodes = 0, i;
 	int r = SP_ERR_INTERNAL;
@@ -321,8 +394,6 @@ pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, si
 	*found = 0;
 	if (what != NULL && whatcap > 0)
 		what[0] = '\0';
-	if ((w.seen = calloc(PDF_DOC_MAX_OBJECTS / 8 + 1, 1)) == NULL)
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	catalog(&w, root);
 	for (i = 0; i < npages; i++) {
 		qpdf_oh p = qpdf_get_object_by_id(q, page_objs[2 * i], page_objs[2 * i + 1]);
@@ -338,6 +409,15 @@ pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, si
 	if (r != SP_OK || (r = outline(&w, root, ei)) != SP_OK ||
 	    (w.steps > PDF_DOC_MAX_OBJECTS && (r = step(&w, ei)) != SP_OK))
 		goto out;
+	if (w.media > 0) {
+		r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_active_content",
+				  "the PDF carries %s%s: its content plays or runs in the viewer "
+				  "once activated (a script, a movie, a sound, a 3D model), and "
+				  "it is what the page shows there, so it can be neither kept "
+				  "nor removed; print the contract to PDF first",
+				  w.media_what, w.media > 1 ? " and more" : "");
+		goto out;
+	}
 	*found = w.found;
 	r = SP_OK;
 out:

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "pdf.h"
+#include "pdf_int.h"
 #include "test_pdf_normalize.h"
 
 /*
@@ -131,8 +132,201 @@ START_TEST(active_content_dropped_or_refused)
 }
 END_TEST
 
+/* signed_objs with an XFA form: its catalog names stream 7, whose data is xml */
+static int
+signed_xfa(const char *xml, struct pdf_normalized *n, struct sp_errinfo *ei)
+{
+	static char stream[1024];
+	const char *objs[SIGNED_OBJS + 1];
+	struct pbuf b;
+
+	memcpy(objs, signed_objs, sizeof(signed_objs));
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /XFA [(preamble) 7 "
+		  "0 R (template) 7 0 R] >> >>";
+	snprintf(stream, sizeof(stream), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(xml),
+		 xml);
+	objs[SIGNED_OBJS] = stream;
+	make(&b, objs, SIGNED_OBJS + 1);
+	sp_errinfo_init(ei);
+	return pdf_upload_normalize((unsigned char *)b.d, b.n, n, ei);
+}
+
+/*
+ * A signed static XFA form is kept byte for byte (an unsigned one loses its
+ * XFA with the rewrite), and Adobe's viewers run its scripts as they run a
+ * dynamic form's: on initialize, the amount field shows 900 whatever the
+ * signed page says. A form whose XFA runs something is refused, as the
+ * signed upload's actions are; one that runs nothing is kept.
+ */
+START_TEST(signed_xfa_form_with_scripts_refused)
+{
+	static const struct {
+		const char *xml, *named;
+	} refused[] = {
+		{ "<template xmlns=\"http://www.xfa.org/schema/xfa-template/3.3/\"><subform><field "
+		  "name=\"amount\"><event activity=\"initialize\"><script "
+		  "contentType=\"application/x-javascript\">this.rawValue = "
+		  "900;</script></event></field></subform></template>",
+		  "XFA <event>" },
+		/* a prefix, a calculation, no event */
+		{ "<t:template xmlns:t=\"http://www.xfa.org/schema/xfa-template/3.3/\"><t:field "
+		  "name=\"total\"><t:calculate><t:script>900</t:script></t:calculate></t:field>"
+		  "</t:template>",
+		  "XFA <script>" },
+		/* '<' written as UTF-7's +ADw-: this reader would see no element */
+		{ "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADw-template+AD4-+ADw-script+AD4-app."
+		  "alert(1)+ADw-/script+AD4-+ADw-/template+AD4-",
+		  "encoding UTF-7" },
+	};
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		ck_assert_msg(signed_xfa(refused[i].xml, &n, &ei) == SP_ERR_UNSUPPORTED,
+			      "case %zu: the signed XFA form was kept: %s", i, ei.msg);
+		ck_assert_str_eq(ei.reason, "pdf_active_content");
+		ck_assert_msg(strstr(ei.msg, refused[i].named) != NULL, "case %zu: %s", i, ei.msg);
+		ck_assert_ptr_null(n.data);
+	}
+	/* a form that runs nothing (a <scripts> element is no <script>) */
+	ck_assert_msg(signed_xfa("<?xml version=\"1.0\" encoding=\"UTF-8\"?><template><subform "
+				 "name=\"scripts\"><field name=\"a\"/></subform></template>",
+				 &n, &ei) == SP_OK,
+		      "%s", ei.msg);
+	ck_assert_int_eq(n.kept, 1);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+/*
+ * A 3D model (its /3DD stream's scripts), rich media, a movie or a sound is
+ * what its annotation shows: there is no action to drop, and removing it
+ * changes the page. Refused, signed upload or not, naming it.
+ */
+START_TEST(media_annotations_refused)
+{
+	static const char *const types[] = { "3D", "RichMedia", "Movie", "Sound" };
+	char annot[160];
+	const char *objs[SIGNED_OBJS + 1];
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	size_t i;
+	int sig;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		for (sig = 0; sig < 2; sig++) {
+			memcpy(objs, sig ? signed_objs : unsigned_objs,
+			       sig ? sizeof(signed_objs) : sizeof(unsigned_objs));
+			snprintf(annot, sizeof(annot),
+				 "<< /Type /Annot /Subtype /%s /Rect [0 0 100 100] /P 3 0 R >>",
+				 types[i]);
+			objs[2] = sig ? "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+					"/Annots [4 0 R 7 0 R] >>"
+				      : "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+					"/Annots [6 0 R] >>";
+			objs[sig ? SIGNED_OBJS : UNSIGNED_OBJS] = annot;
+			make(&b, objs, (sig ? SIGNED_OBJS : UNSIGNED_OBJS) + 1);
+			sp_errinfo_init(&ei);
+			ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) ==
+					      SP_ERR_UNSUPPORTED,
+				      "%s upload with a %s annotation was stored",
+				      sig ? "a signed" : "an unsigned", types[i]);
+			ck_assert_str_eq(ei.reason, "pdf_active_content");
+			ck_assert_msg(strstr(ei.msg, types[i]) != NULL, "%s", ei.msg);
+			ck_assert_ptr_null(n.data);
+		}
+}
+END_TEST
+
+#ifndef __SANITIZE_ADDRESS__
+/*
+ * The largest block asked of malloc, calloc or realloc while armed (the
+ * code under test's and qpdf's, through operator new). Not under ASan,
+ * whose allocator this would replace.
+ */
+/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): glibc's names */
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t k);
+void *__libc_realloc(void *p, size_t n);
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
+static size_t largest;
+static int armed;
+
+static void
+asked(size_t n)
+{
+	if (armed && n > largest)
+		largest = n;
+}
+
+void *
+malloc(size_t n)
+{
+	asked(n);
+	return __libc_malloc(n);
+}
+
+void *
+calloc(size_t n, size_t k)
+{
+	asked(k != 0 && n > (size_t)-1 / k ? (size_t)-1 : n * k);
+	return __libc_calloc(n, k);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+	asked(n);
+	return __libc_realloc(p, n);
+}
+#endif
+
+/*
+ * The walk for actions keeps a bit per object it has visited: for a small
+ * contract a small table, not one for the most objects any file may have
+ * (PDF_DOC_MAX_OBJECTS: 500 KB zeroed at every upload, more work than the
+ * walk itself).
+ */
+START_TEST(actions_walk_memory_follows_the_file)
+{
+#ifndef __SANITIZE_ADDRESS__
+	const char *pre = getenv("LD_PRELOAD");
+	struct pbuf b;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	int objs[4], i;
+	size_t found = 0;
+
+	/* (valgrind's preloaded allocator stands in front of these, as ASan's would) */
+	if (pre != NULL && strstr(pre, "vgpreload") != NULL)
+		return;
+	make(&b, unsigned_objs, UNSIGNED_OBJS);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open((unsigned char *)b.d, b.n, &doc, &ei), SP_OK);
+	ck_assert_int_eq(doc->npages, 2);
+	for (i = 0; i < 2; i++) {
+		objs[2 * i] = qpdf_oh_get_object_id(doc->q, doc->pages[i]);
+		objs[2 * i + 1] = 0;
+	}
+	largest = 0;
+	armed = 1;
+	ck_assert_int_eq(pdf_actions_find(doc->q, objs, 2, 0, &found, NULL, 0, &ei), SP_OK);
+	armed = 0;
+	pdf_doc_free(doc);
+	ck_assert_msg(largest < 64 * 1024,
+		      "the walk of a %zu-byte upload of 5 objects asked for a block of %zu bytes",
+		      b.n, largest);
+#endif
+}
+END_TEST
+
 void
 pdf_normalize_active_add(TCase *tc)
 {
 	tcase_add_test(tc, active_content_dropped_or_refused);
+	tcase_add_test(tc, signed_xfa_form_with_scripts_refused);
+	tcase_add_test(tc, media_annotations_refused);
+	tcase_add_test(tc, actions_walk_memory_follows_the_file);
 }
