@@ -322,6 +322,50 @@ START_TEST(actions_walk_memory_follows_the_file)
 }
 END_TEST
 
+/*
+ * One object in two roles (review50): the walk marks each indirect object
+ * it visits once, whatever role it was visited in. An annotation met on
+ * page 1 is also page 2's additional-actions dictionary (its /O runs when
+ * page 2 opens) and the outline's first item (its /Next the item that runs
+ * a script from the bookmarks). Visited as an annotation, only its /A and
+ * /AA were read; met again as the trigger dictionary and the outline item,
+ * it is skipped, and its /O and the rest of the outline are never looked at.
+ */
+START_TEST(active_content_in_an_object_of_two_roles)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /Outlines 6 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [5 0 R] >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /AA 5 0 R >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] "
+		">> "
+		"/O << /S /JavaScript /JS (app.alert\\(page2\\)) >> /Title (Terms) /Parent 6 0 R "
+		"/Next 7 0 R >>",
+		"<< /Type /Outlines /First 5 0 R /Last 7 0 R /Count 2 >>",
+		"<< /Title (Annex) /Parent 6 0 R /Prev 5 0 R /A << /S /Launch /F (calc.exe) >> >>",
+	};
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, objs, 7);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(memmem(n.data, n.len, "app.alert", 9) == NULL,
+		      "the stored upload still runs a script when page 2 opens "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	ck_assert_msg(memmem(n.data, n.len, "calc.exe", 8) == NULL,
+		      "the stored upload's second outline item still launches a program "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	ck_assert_uint_eq(n.actions_removed, 2);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 void
 pdf_normalize_active_add(TCase *tc)
 {
@@ -329,4 +373,5 @@ pdf_normalize_active_add(TCase *tc)
 	tcase_add_test(tc, signed_xfa_form_with_scripts_refused);
 	tcase_add_test(tc, media_annotations_refused);
 	tcase_add_test(tc, actions_walk_memory_follows_the_file);
+	tcase_add_test(tc, active_content_in_an_object_of_two_roles);
 }
