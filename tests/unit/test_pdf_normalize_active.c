@@ -366,6 +366,41 @@ START_TEST(active_content_in_an_object_of_two_roles)
 }
 END_TEST
 
+/*
+ * A widget's field that the form's /Fields does not list (review50): the
+ * widget, on the page, names its field with /Parent, and the field holds the
+ * keystroke script. A viewer reads a widget's triggers from the widget and
+ * every field above it (ISO 32000-2 §12.7.4: a field's /AA is the
+ * widget's; pdf.js collectActions takes /AA through /Parent), so the script
+ * runs as the party types. The walk reads the widget's own /A and /AA and
+ * the field tree from /Fields: the field above the widget is never read.
+ */
+START_TEST(active_content_in_a_widgets_unlisted_field)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 5 0 R /P 3 0 R /Rect [0 0 10 10] >>",
+		"<< /FT /Tx /T (amount) /Kids [4 0 R] /AA << /K << /S /JavaScript /JS "
+		"(event.value = 900) >> >> >>",
+	};
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, objs, 5);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(memmem(n.data, n.len, "event.value", 11) == NULL,
+		      "the stored upload's widget still runs its field's keystroke script "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 void
 pdf_normalize_active_add(TCase *tc)
 {
@@ -374,4 +409,5 @@ pdf_normalize_active_add(TCase *tc)
 	tcase_add_test(tc, media_annotations_refused);
 	tcase_add_test(tc, actions_walk_memory_follows_the_file);
 	tcase_add_test(tc, active_content_in_an_object_of_two_roles);
+	tcase_add_test(tc, active_content_in_a_widgets_unlisted_field);
 }
