@@ -682,6 +682,18 @@ def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096):
     return bytes(out)
 
 
+def triggers_sharing_one_chain(keys=400000, fan=40):
+    """A page whose additional actions (/AA) hold `keys` triggers, each naming one
+    GoTo action whose /Next lists it `fan` times (review50): the upload's walk of
+    actions (pdf/active.c) judges every trigger's chain anew, up to 32 items each,
+    and counts its steps only at the next annotation or at the end."""
+    objs = _base()
+    objs[5] = b"<< /S /GoTo /D [3 0 R /Fit] /Next [" + b"5 0 R " * fan + b"] >>"
+    objs[3] = objs[3][:-2] + b" /AA << " + b" ".join(
+        b"/K%d 5 0 R" % i for i in range(keys)) + b" >> >>"
+    return _doc(objs)[0]
+
+
 def sig_huge_byterange(n=2000000):
     """One signature whose /ByteRange has n numbers."""
     br = b"[" + b"0 1 " * (n // 2) + b"]"
@@ -874,6 +886,7 @@ BUILDERS = {
     "pages_then_updates": pages_then_updates,
     "many_sigs": many_sigs_wide,
     "shared_sig_big_contents": shared_sig_big_contents,
+    "triggers_sharing_one_chain": triggers_sharing_one_chain,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,
 }
