@@ -401,6 +401,43 @@ START_TEST(active_content_in_a_widgets_unlisted_field)
 }
 END_TEST
 
+/*
+ * An action written as an array of actions (review50): pdf.js reads a
+ * trigger's value, a widget's /A and every /Next through arrays, nested or
+ * not (core_utils.js _collectJS: "if (Array.isArray(entry)) for each
+ * element"), and runs each JavaScript action it finds there. The walk takes
+ * an array for a destination (no action) and keeps it: a page's open trigger,
+ * a widget's keystroke trigger and a link's /Next, each an array holding a
+ * script, stay in the stored upload.
+ */
+START_TEST(active_content_in_arrays_of_actions)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R 5 0 R] /AA "
+		"<< /O [<< /S /JavaScript /JS (app.alert\\(1\\)) >>] >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] "
+		"/Next [[<< /S /JavaScript /JS (app.alert\\(2\\)) >>]] >> >>",
+		"<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /P 3 0 R /Rect [0 0 10 10] "
+		"/AA << /K [<< /S /JavaScript /JS (event.value = 900) >>] >> >>",
+	};
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, objs, 5);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(memmem(n.data, n.len, "JavaScript", 10) == NULL,
+		      "the stored upload still holds scripts in arrays of actions "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 void
 pdf_normalize_active_add(TCase *tc)
 {
@@ -410,4 +447,5 @@ pdf_normalize_active_add(TCase *tc)
 	tcase_add_test(tc, actions_walk_memory_follows_the_file);
 	tcase_add_test(tc, active_content_in_an_object_of_two_roles);
 	tcase_add_test(tc, active_content_in_a_widgets_unlisted_field);
+	tcase_add_test(tc, active_content_in_arrays_of_actions);
 }

@@ -390,6 +390,28 @@ START_TEST(approval_signature_field_under_a_parent_with_a_script_is_not_valid)
 }
 END_TEST
 
+/*
+ * review50: a later signer's signature widget whose page-open trigger is
+ * an array holding a script. pdf.js reads a trigger's value through arrays
+ * (core_utils.js _collectJS) and runs the JavaScript action inside;
+ * pdf_actions_held takes an array for a destination and finds nothing.
+ */
+START_TEST(approval_signature_widget_with_a_script_in_an_array_is_not_valid)
+{
+	size_t nd;
+	enum crypto_verdict v =
+		tagged_added(0,
+			     SIG_WIDGET_WITH("/AA << /PO [<< /S /JavaScript /JS (app.alert\\(1\\)) "
+					     ">>] >>"),
+			     FORM_ELEM_ADDED, NULL, NULL, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "a signature field running a script (in an array) on page open: verdict "
+		      "%s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
 /* What stays: a link to a web address added under P=3 moves no content and runs nothing. */
 START_TEST(p3_link_to_a_web_address_added_stays_valid)
 {
@@ -562,6 +584,7 @@ verify_shadow_p3_add(TCase *tc)
 	tcase_add_loop_test(tc, actions_added_after_signing_are_not_valid, 0, 8);
 	tcase_add_test(tc, p3_link_to_a_web_address_added_stays_valid);
 	tcase_add_test(tc, approval_signature_field_under_a_parent_with_a_script_is_not_valid);
+	tcase_add_test(tc, approval_signature_widget_with_a_script_in_an_array_is_not_valid);
 	tcase_add_test(tc, approval_tagged_signature_field_added_stays_valid);
 	tcase_add_loop_test(tc, approval_tagged_signature_field_with_text_is_not_valid, 0, 2);
 	tcase_add_test(tc, approval_tagged_signature_field_described_stays_valid);
