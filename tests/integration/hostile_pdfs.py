@@ -682,16 +682,21 @@ def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096):
     return bytes(out)
 
 
-def triggers_sharing_one_chain(keys=400000, fan=40):
-    """A page whose additional actions (/AA) hold `keys` triggers, each naming one
-    GoTo action whose /Next lists it `fan` times (review50): the upload's walk of
-    actions (pdf/active.c) judges every trigger's chain anew, up to 32 items each,
-    and counts its steps only at the next annotation or at the end."""
-    objs = _base()
-    objs[5] = b"<< /S /GoTo /D [3 0 R /Fit] /Next [" + b"5 0 R " * fan + b"] >>"
-    objs[3] = objs[3][:-2] + b" /AA << " + b" ".join(
-        b"/K%d 5 0 R" % i for i in range(keys)) + b" >> >>"
-    return _doc(objs)[0]
+def triggers_sharing_one_chain(annots=5000, fan=40):
+    """A page of `annots` link annotations, each with all twenty triggers of ISO
+    32000-2 Tables 197-199 in its /AA, each naming one GoTo action whose /Next
+    lists it `fan` times (review50): the upload's walk of actions
+    (pdf/active.c) judged every trigger's chain anew, up to 32 items each
+    (3.2 M items for 100,000 triggers), and counted its steps only at the
+    next annotation or at the end."""
+    trig = b" ".join(b"/%s 6 0 R" % t for t in (
+        b"E", b"X", b"D", b"U", b"Fo", b"Bl", b"PO", b"PC", b"PV", b"PI", b"O", b"C",
+        b"K", b"F", b"V", b"WC", b"WS", b"DS", b"WP", b"DP"))
+    more = {6: b"<< /S /GoTo /D [3 0 R /Fit] /Next [" + b"6 0 R " * fan + b"] >>"}
+    for i in range(annots):
+        more[7 + i] = b"<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /AA << " + trig + b" >> >>"
+    refs = b" ".join(b"%d 0 R" % (7 + i) for i in range(annots))
+    return _doc(_base(more=more, page_extra=b"/Annots [" + refs + b"] "))[0]
 
 
 def sig_huge_byterange(n=2000000):

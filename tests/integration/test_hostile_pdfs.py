@@ -343,12 +343,12 @@ class Hostile(ServerTestCase):
         self.assertIn(self.cli_verify("shared_sig_wide_range", pdf).returncode, (0, 1, 2, 4))
 
     def test_upload_actions_walk_is_bounded(self):
-        """review50: an upload whose page holds 400,000 triggers (/AA keys), each
-        naming one GoTo action whose /Next lists it 40 times (a 5.6 MB file):
-        pdf/active.c judges each trigger's chain anew (32 items each, 12.8 M
-        in all) and checks its step budget only between annotations and at the
-        end, so the upload's rewrite runs all of them before its 422. Stored
-        or refused, the upload stays within the usual bounds."""
+        """review50: an upload whose page holds 5,000 annotations, each with
+        the twenty triggers of an /AA naming one GoTo action whose /Next lists
+        it 40 times (a 1.5 MB file): pdf/active.c judged each trigger's chain
+        anew (32 items each, 3.2 M in all: 3.6 s of CPU) and checked its step budget only
+        between annotations and at the end. Stored or refused, the upload
+        stays within the usual bounds."""
         self.login("buyer")
         pdf = hostile_pdfs.build("triggers_sharing_one_chain")
         got, cpu, rss, hz = self.costs(lambda: self.upload(pdf))
