@@ -438,46 +438,73 @@ db_auth_reviewer_login_finish(struct db_pool *pool, const struct db_reviewer_log
 			 11, p, (void (*)(void))cb, arg, on_reviewer_finish);
 }
 
-int
-db_auth_reviewer_create(const char *conninfo, const char *username, const char *name,
-			const char *password_hash, int64_t *user_id, struct sp_errinfo *ei)
+/*
+ * sql (one row, one integer) with params on its own connection to conninfo:
+ * the operator's commands (`sealpactd admin`), blocking. fn names it in a
+ * shape error.
+ */
+static int
+admin_call(const char *conninfo, const char *sql, const char *const *params, int n, const char *fn,
+	   int64_t *out, struct sp_errinfo *ei)
 {
-	const char *params[3];
-	PGconn *conn = NULL;
+	PGconn *conn = PQconnectdb(conninfo);
 	PGresult *res = NULL;
 	int r = SP_ERR_INTERNAL;
 
-	if (user_id != NULL)
-		*user_id = 0;
-	if (conninfo == NULL || username == NULL || name == NULL || password_hash == NULL ||
-	    user_id == NULL) {
-		r = sp_err(ei, SP_ERR_INVALID, "db_auth_reviewer_create: missing argument");
-		goto out;
-	}
-	conn = PQconnectdb(conninfo);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 		r = db_conn_err(ei, SP_ERR_UNAVAILABLE, "cannot connect to the database", conn);
 		goto out;
 	}
-	params[0] = username;
-	params[1] = name;
-	params[2] = password_hash;
-	res = PQexecParams(conn, "SELECT reviewer_create($1, $2, $3)", 3, NULL, params, NULL, NULL,
-			   0);
+	res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		r = db_result_err(ei, conn, res);
 		goto out;
 	}
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		r = db_shape_err(ei, "reviewer_create");
+		r = db_shape_err(ei, fn);
 		goto out;
 	}
-	*user_id = db_col_i64(res, 0, 0);
+	*out = db_col_i64(res, 0, 0);
 	r = SP_OK;
 out:
 	PQclear(res);
 	PQfinish(conn);
 	return r;
+}
+
+int
+db_auth_reviewer_create(const char *conninfo, const char *username, const char *name,
+			const char *password_hash, int64_t *user_id, struct sp_errinfo *ei)
+{
+	const char *params[3];
+
+	if (user_id != NULL)
+		*user_id = 0;
+	if (conninfo == NULL || username == NULL || name == NULL || password_hash == NULL ||
+	    user_id == NULL)
+		return sp_err(ei, SP_ERR_INVALID, "db_auth_reviewer_create: missing argument");
+	params[0] = username;
+	params[1] = name;
+	params[2] = password_hash;
+	return admin_call(conninfo, "SELECT reviewer_create($1, $2, $3)", params, 3,
+			  "reviewer_create", user_id, ei);
+}
+
+int
+db_auth_reviewer_password_set(const char *conninfo, const char *username, const char *password_hash,
+			      int64_t *revoked, struct sp_errinfo *ei)
+{
+	const char *params[2];
+
+	if (revoked != NULL)
+		*revoked = 0;
+	if (conninfo == NULL || username == NULL || password_hash == NULL || revoked == NULL)
+		return sp_err(ei, SP_ERR_INVALID,
+			      "db_auth_reviewer_password_set: missing argument");
+	params[0] = username;
+	params[1] = password_hash;
+	return admin_call(conninfo, "SELECT reviewer_password_set($1, $2)", params, 2,
+			  "reviewer_password_set", revoked, ei);
 }
 
 /* ---- name keys of organizations registered before 054 ---------------------------------- */

@@ -180,6 +180,17 @@ int db_auth_reviewer_create(const char *conninfo, const char *username, const ch
 			    struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * Set reviewer username's scrypt password hash, clear its failed logins and
+ * lock, and revoke every live session it holds (068, one statement); the
+ * sessions revoked in *revoked. BLOCKING, as db_auth_reviewer_create.
+ * SP_ERR_NOT_FOUND "reviewer_not_found", SP_ERR_UNAVAILABLE when the
+ * database cannot be reached.
+ */
+int db_auth_reviewer_password_set(const char *conninfo, const char *username,
+				  const char *password_hash, int64_t *revoked,
+				  struct sp_errinfo *ei) SP_WUR;
+
+/*
  * The name keys of one organization's name (server/api/names.c's
  * api_name_forms: NFKC, skeleton, case folding), into key and key2 of cap
  * bytes each; 0, or non-zero to leave the organization without keys.

@@ -85,6 +85,8 @@ static const struct sqlstate_row {
 	{ "SA010", SP_ERR_CONFLICT, "api_key_limit",
 	  "This organization has 100 active API keys; revoke one first." },
 	{ "SA011", SP_ERR_CONFLICT, "username_taken", "This username is taken." },
+	/* reviewer_password_set (068) */
+	{ "SA014", SP_ERR_NOT_FOUND, "reviewer_not_found", "No reviewer has this username." },
 	/* auth_login_member_keyed (054): a new organization's name shows like another's */
 	{ "SA013", SP_ERR_CONFLICT, "organization_name_taken", NULL },
 	/* seals (migrations/009_seals.sql) */

@@ -16,9 +16,11 @@
  * /OpenAction, /AA and /Names /JavaScript, each page's /AA, each
  * annotation's /A and /AA, each form field's (the field tree), each outline
  * item's /A, and every action each of those chains with /Next. Each
- * indirect container is visited once (a shared /Annots array is one
- * visit), within PDF_DOC_MAX_OBJECTS steps.
+ * indirect object is visited once in each role it may play (an annotation
+ * that is also a page's /AA dictionary and an outline item is read as each),
+ * and each indirect action is judged once, within PDF_DOC_MAX_OBJECTS steps.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,22 +34,110 @@ struct walk {
 	qpdf_data q;
 	int strip;
 	size_t found, steps;
-	unsigned char *seen; /* a bit per object number up to PDF_DOC_MAX_OBJECTS */
+	uint16_t *seen; /* SEEN_* bits per object number, up to the greatest one met */
+	size_t seencap; /* its entries */
 	char *what;
 	size_t whatcap;
+	size_t media;        /* annotations whose content plays or runs (media_type) */
+	char media_what[96]; /* the first of them */
 };
 
-/* 1 the first time indirect h is met; a direct object is always new */
+/*
+ * What the walk has done with an object, a bit for each role it may play:
+ * a hostile file gives one object several (review50: an annotation that is
+ * also page 2's /AA dictionary and the outline's first item), and each is
+ * read for what that role runs.
+ */
+enum {
+	SEEN_ACTOR = 1,    /* its /A and /AA read (annotation, field, outline item) */
+	SEEN_TRIGGERS = 2, /* read as an /AA dictionary: each trigger's action */
+	SEEN_ANNOTS = 4,   /* read as a page's /Annots array */
+	SEEN_OUTLINE = 8,  /* its outline /First and /Next followed */
+	SEEN_JUDGING = 16, /* an action being judged (action_bad): met again, a loop */
+	SEEN_KEPT = 32,    /* an action judged, with all it chains to: kept */
+	SEEN_BAD = 64,     /* an action judged: not kept */
+	SEEN_ANNOT = 128,  /* read as a page's annotation: what it plays, its /Parent chain */
+};
+/* SEEN_KEPT: the items of the action's chain (judge), in the bits above these */
+#define SEEN_COUNT_SHIFT 8
+
+/*
+ * The annotation types whose content plays or runs in the viewer once the
+ * annotation is activated (on a click, or as the page opens: /3DA /A /PO,
+ * /RichMediaSettings /Activation): a 3D model with its scripts (a /3DD
+ * stream's /OnInstantiate JavaScript), rich media (Flash, video, and the
+ * /Scripts of its activation), a movie, a sound. None of them is an action:
+ * they are what the annotation shows, so neither stripping an action nor
+ * keeping the annotation leaves a page every party reads alike. PDF/A-2
+ * (ISO 19005-2 §6.3.1) forbids the same four (3D, Sound, Movie, and
+ * RichMedia, which ISO 32000-1 lacks); a /Screen annotation plays only
+ * through a /Rendition action, which the walk drops.
+ */
+static const char *const media_types[] = { "/3D", "/RichMedia", "/Movie", "/Sound", NULL };
+
+/* h's /Subtype when it is one of media_types (else NULL) */
+static const char *
+media_type(qpdf_data q, qpdf_oh h)
+{
+	qpdf_oh st = qpdf_oh_get_key_if_dict(q, h, "/Subtype");
+	const char *name = qpdf_oh_is_name(q, st) ? qpdf_oh_get_name(q, st) : "";
+	int i;
+
+	for (i = 0; media_types[i] != NULL && strcmp(media_types[i], name) != 0; i++)
+		;
+	qpdf_oh_release(q, st);
+	return media_types[i];
+}
+
+/*
+ * The table grown to hold entry id, doubling (at most PDF_DOC_MAX_OBJECTS + 1
+ * entries): its size follows the greatest object number the walk meets, not
+ * the most any file may have. A fixed 500 KB one cost each walk a 500 KB
+ * memset (calloc from a heap once the first was freed): 320 K instructions,
+ * more than the walk of a small contract itself.
+ */
 static int
-first_visit(struct walk *w, qpdf_oh h)
+seen_room(struct walk *w, size_t id)
+{
+	size_t nc = w->seencap > 0 ? w->seencap : 256;
+	uint16_t *nv;
+
+	while (nc <= id)
+		nc *= 2;
+	if (nc > PDF_DOC_MAX_OBJECTS + 1)
+		nc = PDF_DOC_MAX_OBJECTS + 1;
+	if ((nv = realloc(w->seen, nc * sizeof(*nv))) == NULL)
+		return -1;
+	memset(nv + w->seencap, 0, (nc - w->seencap) * sizeof(*nv));
+	w->seen = nv;
+	w->seencap = nc;
+	return 0;
+}
+
+/* h's SEEN_* entry, or NULL for a direct object (always new) or when there is no room */
+static uint16_t *
+seen_of(struct walk *w, qpdf_oh h)
 {
 	int id = qpdf_oh_get_object_id(w->q, h);
 
-	if (id <= 0 || id > PDF_DOC_MAX_OBJECTS)
+	if (id <= 0 || id > PDF_DOC_MAX_OBJECTS ||
+	    ((size_t)id >= w->seencap && seen_room(w, (size_t)id) != 0))
+		return NULL;
+	return &w->seen[id];
+}
+
+/* 1 the first time indirect h is met in role (a SEEN_* bit); a direct object is always
+   new (and without room it is met again: every visit is still a step of the budget) */
+static int
+first_visit(struct walk *w, qpdf_oh h, unsigned char role)
+{
+	uint16_t *b = seen_of(w, h);
+
+	if (b == NULL)
 		return 1;
-	if (w->seen[id >> 3] & (1u << (id & 7)))
+	if (*b & role)
 		return 0;
-	w->seen[id >> 3] |= (unsigned char)(1u << (id & 7));
+	*b = (uint16_t)(*b | role);
 	return 1;
 }
 
@@ -68,67 +158,109 @@ note(struct walk *w, const char *type, const char *where)
 		snprintf(w->what, w->whatcap, "a %s action in %s", type, where);
 }
 
-/* the items one chain may hold (a writer's chains hold one to three actions): a /Next
-   list naming an action that names the list again is walked once per path, which
-   grows as the list's length to the depth */
+/* the items a chain may hold, counted path by path (a writer's chains hold one to
+   three): more is not kept. Twelve actions each naming the next eight times in its
+   /Next are 8^12 paths, which a viewer may well run one by one */
 #define CHAIN_ACTIONS_MAX 32
+#define CHAIN_TOO_LONG (CHAIN_ACTIONS_MAX + 1)
+/* the nesting judge() recurses to: a kept chain is no deeper than its items */
+#define CHAIN_DEPTH_MAX (2 * CHAIN_ACTIONS_MAX)
 
-/*
- * The type of the first action of the chain from a that is not kept (into
- * type), or "" when every one is kept. A destination (an array, a name) is
- * no action. *left counts down the items the chain may still hold
- * (CHAIN_ACTIONS_MAX to begin with): a longer one is not kept.
- */
-static void
-action_bad(qpdf_data q, qpdf_oh a, int *left, size_t *steps, char *type, size_t cap)
+/* One judging of actions: the walk's memory and step count, or none (w NULL) */
+struct judge {
+	qpdf_data q;
+	struct walk *w;
+	int depth;
+	char type[64]; /* the first action not kept, "" while every one is */
+};
+
+static int judge(struct judge *j, qpdf_oh a, int left);
+
+/* the items of a itself and of all it chains with /Next, within left */
+static int
+judge_own(struct judge *j, qpdf_oh a, int left)
 {
-	qpdf_oh s, next;
-	const char *name;
-	int i, n;
+	qpdf_data q = j->q;
+	qpdf_oh s = qpdf_oh_get_key_if_dict(q, a, "/S"), next;
+	const char *name = qpdf_oh_is_name(q, s) ? qpdf_oh_get_name(q, s) : "";
+	int i, n = 1;
 
-	if (type[0] != '\0')
-		return;
-	/* every item counts, a dictionary or not: a shared list of a million numbers
-	   is not read again for each action that names it */
-	if (steps != NULL)
-		++*steps;
-	if (--*left < 0) {
-		snprintf(type, cap, "%s", "/Next chain too long");
-		return;
-	}
-	if (!qpdf_oh_is_dictionary(q, a))
-		return;
-	s = qpdf_oh_get_key_if_dict(q, a, "/S");
-	name = qpdf_oh_is_name(q, s) ? qpdf_oh_get_name(q, s) : "";
 	for (i = 0; kept_types[i] != NULL && strcmp(kept_types[i], name) != 0; i++)
 		;
-	if (kept_types[i] == NULL) {
-		snprintf(type, cap, "%s", name[0] ? name + 1 : "untyped");
-		qpdf_oh_release(q, s);
-		return;
-	}
+	if (kept_types[i] == NULL)
+		snprintf(j->type, sizeof(j->type), "%s", name[0] ? name + 1 : "untyped");
 	qpdf_oh_release(q, s);
-	next = qpdf_oh_get_key_if_dict(q, a, "/Next");
-	if (qpdf_oh_is_array(q, next)) {
-		n = qpdf_oh_get_array_n_items(q, next);
-		for (i = 0; i < n && type[0] == '\0'; i++) {
-			qpdf_oh it = qpdf_oh_get_array_item(q, next, i);
-			action_bad(q, it, left, steps, type, cap);
-			qpdf_oh_release(q, it);
-		}
-	} else {
-		action_bad(q, next, left, steps, type, cap);
+	if (j->type[0] == '\0') {
+		next = qpdf_oh_get_key_if_dict(q, a, "/Next");
+		n += judge(j, next, left - 1);
+		qpdf_oh_release(q, next);
 	}
-	qpdf_oh_release(q, next);
+	return n < CHAIN_TOO_LONG ? n : CHAIN_TOO_LONG;
 }
 
-/* action_bad() of the chain from a, with its own count; *steps (NULL: none) counts its items */
-static void
-chain_bad(qpdf_data q, qpdf_oh a, size_t *steps, char *type, size_t cap)
+/*
+ * Judge a, which stands where an action stands (/A, a trigger of /AA, an
+ * item of /Next): the type of the first action of its chain that is not
+ * kept goes into j->type, "/Next chain too long" past left items. Answers
+ * the items read (at most CHAIN_TOO_LONG). An array there is a list of
+ * actions, at any depth, as viewers read it (pdf.js _collectJS, review50);
+ * a destination stands only under /OpenAction (action_key). With a walk,
+ * each indirect action is judged once, on its own, and its verdict and
+ * items remembered: a chain that many triggers or actions share is read
+ * once (review50: 400,000 triggers naming one chain took 15 s of CPU), and
+ * every item is a step of the walk's budget.
+ */
+static int
+judge(struct judge *j, qpdf_oh a, int left)
 {
-	int left = CHAIN_ACTIONS_MAX;
+	qpdf_data q = j->q;
+	uint16_t *b = NULL;
+	int i, n = 0;
 
-	action_bad(q, a, &left, steps, type, cap);
+	if (j->type[0] != '\0')
+		return 0;
+	if (j->w != NULL && ++j->w->steps > PDF_DOC_MAX_OBJECTS) {
+		snprintf(j->type, sizeof(j->type), "%s", "too many actions");
+		return CHAIN_TOO_LONG;
+	}
+	if (left <= 0 || j->depth >= CHAIN_DEPTH_MAX) {
+		snprintf(j->type, sizeof(j->type), "%s", "/Next chain too long");
+		return CHAIN_TOO_LONG;
+	}
+	j->depth++;
+	if (qpdf_oh_is_array(q, a)) {
+		int items = qpdf_oh_get_array_n_items(q, a);
+
+		for (i = 0, n = 1; i < items && j->type[0] == '\0'; i++) {
+			qpdf_oh it = qpdf_oh_get_array_item(q, a, i);
+			n += judge(j, it, left - n);
+			qpdf_oh_release(q, it);
+		}
+	} else if (!qpdf_oh_is_dictionary(q, a)) {
+		n = 1; /* null, or nothing a viewer runs: an item all the same */
+	} else if (j->w == NULL || (b = seen_of(j->w, a)) == NULL) {
+		n = judge_own(j, a, left);
+	} else if (*b & (SEEN_BAD | SEEN_JUDGING)) {
+		/* judged before (and noted then), or a loop back into its own chain */
+		snprintf(j->type, sizeof(j->type), "%s",
+			 *b & SEEN_BAD ? "repeated" : "/Next chain too long");
+		n = CHAIN_TOO_LONG;
+	} else if (*b & SEEN_KEPT) {
+		n = *b >> SEEN_COUNT_SHIFT;
+	} else {
+		*b = (uint16_t)(*b | SEEN_JUDGING);
+		n = judge_own(j, a, CHAIN_ACTIONS_MAX); /* on its own, whoever names it */
+		/* (looked up again: judging what a chains to may have grown the table) */
+		b = seen_of(j->w, a);
+		*b = (uint16_t)(*b & ~SEEN_JUDGING);
+		*b = (uint16_t)(*b |
+				(j->type[0] != '\0' ? SEEN_BAD
+						    : SEEN_KEPT | (unsigned)n << SEEN_COUNT_SHIFT));
+	}
+	j->depth--;
+	if (n > left && j->type[0] == '\0')
+		snprintf(j->type, sizeof(j->type), "%s", "/Next chain too long");
+	return n < CHAIN_TOO_LONG ? n : CHAIN_TOO_LONG;
 }
 
 /* holder's action under key: noted (and removed when stripping) if not kept */
@@ -136,16 +268,29 @@ static void
 action_key(struct walk *w, qpdf_oh holder, const char *key, const char *where)
 {
 	qpdf_oh a = qpdf_oh_get_key_if_dict(w->q, holder, key);
-	char type[64] = "";
+	struct judge j = { w->q, w, 0, "" };
 
-	chain_bad(w->q, a, &w->steps, type, sizeof(type));
+	/* the open action may be a destination, an array (ISO 32000-2 Table 29) */
+	if (!(strcmp(key, "/OpenAction") == 0 && qpdf_oh_is_array(w->q, a)))
+		(void)judge(&j, a, CHAIN_ACTIONS_MAX);
 	qpdf_oh_release(w->q, a);
-	if (type[0] == '\0')
+	if (j.type[0] == '\0')
 		return;
-	note(w, type, where);
+	note(w, j.type, where);
 	if (w->strip)
 		qpdf_oh_remove_key(w->q, holder, key);
 }
+
+/*
+ * The triggers of ISO 32000-2 Tables 197-199: a viewer runs no other key of an
+ * /AA dictionary (pdf.js reads these names only). Looked up by name: a
+ * caller's own key iteration is left alone, an /AA of a million other keys
+ * costs no more than one of these, and an /AA dictionary that is also an
+ * annotation or an outline item (review50) keeps its other keys.
+ */
+static const char *const trig[] = { "/E",  "/X",  "/D",  "/U",  "/Fo", "/Bl", "/PO",
+				    "/PC", "/PV", "/PI", "/O",  "/C",  "/K",  "/F",
+				    "/V",  "/WC", "/WS", "/DS", "/WP", "/DP", NULL };
 
 /* holder's /AA (additional actions: a trigger each), each trigger's action as action_key's */
 static void
@@ -153,20 +298,18 @@ triggers(struct walk *w, qpdf_oh holder, const char *where)
 {
 	qpdf_data q = w->q;
 	qpdf_oh aa = qpdf_oh_get_key_if_dict(q, holder, "/AA");
-	char key[64];
-	int left = 0;
+	size_t found = w->found;
+	int i;
 
-	if (qpdf_oh_is_dictionary(q, aa) && first_visit(w, aa)) {
-		qpdf_oh_begin_dict_key_iter(q, aa);
-		while (qpdf_oh_dict_more_keys(q)) {
-			/* (removing a key is safe: the iteration goes over a copy of the keys) */
-			snprintf(key, sizeof(key), "%s", qpdf_oh_dict_next_key(q));
-			action_key(w, aa, key, where);
+	if (qpdf_oh_is_dictionary(q, aa) && first_visit(w, aa, SEEN_TRIGGERS)) {
+		for (i = 0; trig[i] != NULL; i++)
+			action_key(w, aa, trig[i], where);
+		/* (an /AA left empty goes too) */
+		if (w->strip && w->found > found) {
+			qpdf_oh_begin_dict_key_iter(q, aa);
+			if (!qpdf_oh_dict_more_keys(q))
+				qpdf_oh_remove_key(q, holder, "/AA");
 		}
-		qpdf_oh_begin_dict_key_iter(q, aa);
-		left = qpdf_oh_dict_more_keys(q);
-		if (w->strip && !left)
-			qpdf_oh_remove_key(q, holder, "/AA");
 	}
 	qpdf_oh_release(q, aa);
 }
@@ -179,6 +322,36 @@ actor(struct walk *w, qpdf_oh h, const char *where)
 	triggers(w, h, where);
 }
 
+/* the depth of /Parent a widget's fields are read to (pdf_field_walk's own is less) */
+#define PARENT_DEPTH_MAX 64
+
+/*
+ * An annotation's /Parent chain, each an actor: a widget's fields, which
+ * viewers take its /AA from (pdf.js collectActions reads /AA up /Parent),
+ * whether or not /AcroForm /Fields lists them (review50: an unlisted field's
+ * keystroke script ran in the stored upload). Each step is one of the
+ * walk's; a chain that loops ends at the depth.
+ */
+static int
+parents(struct walk *w, qpdf_oh a, struct sp_errinfo *ei)
+{
+	qpdf_data q = w->q;
+	qpdf_oh p = qpdf_oh_get_key_if_dict(q, a, "/Parent"), up;
+	int d, r = SP_OK;
+
+	for (d = 0; d < PARENT_DEPTH_MAX && qpdf_oh_is_dictionary(q, p); d++) {
+		if ((r = step(w, ei)) != SP_OK)
+			break;
+		if (first_visit(w, p, SEEN_ACTOR))
+			actor(w, p, "a form field");
+		up = qpdf_oh_get_key_if_dict(q, p, "/Parent");
+		qpdf_oh_release(q, p);
+		p = up;
+	}
+	qpdf_oh_release(q, p);
+	return r;
+}
+
 static int
 page_annots(struct walk *w, qpdf_oh page, struct sp_errinfo *ei)
 {
@@ -187,13 +360,20 @@ page_annots(struct walk *w, qpdf_oh page, struct sp_errinfo *ei)
 	int i, n, r = SP_OK;
 
 	triggers(w, page, "a page's open or close");
-	if (qpdf_oh_is_array(q, annots) && first_visit(w, annots)) {
+	if (qpdf_oh_is_array(q, annots) && first_visit(w, annots, SEEN_ANNOTS)) {
 		n = qpdf_oh_get_array_n_items(q, annots);
 		for (i = 0; i < n; i++) {
 			qpdf_oh a = qpdf_oh_get_array_item(q, annots, i);
 			if ((r = step(w, ei)) == SP_OK && qpdf_oh_is_dictionary(q, a) &&
-			    first_visit(w, a))
-				actor(w, a, "an annotation");
+			    first_visit(w, a, SEEN_ANNOT)) {
+				const char *mt = media_type(q, a);
+				if (first_visit(w, a, SEEN_ACTOR))
+					actor(w, a, "an annotation");
+				if (mt != NULL && w->media++ == 0)
+					snprintf(w->media_what, sizeof(w->media_what),
+						 "a %s annotation", mt + 1);
+				r = parents(w, a, ei);
+			}
 			qpdf_oh_release(q, a);
 			if (r != SP_OK)
 				break;
@@ -213,7 +393,7 @@ field_visit(void *arg, const struct pdf_field_node *n, struct sp_errinfo *ei)
 		return r;
 	/* a widget of /Annots met already: its kids are still walked (the walk's own
 	   caps bound a tree that loops) */
-	if (first_visit(w, n->oh))
+	if (first_visit(w, n->oh, SEEN_ACTOR))
 		actor(w, n->oh, "a form field");
 	return PDF_FIELD_DESCEND;
 }
@@ -231,7 +411,7 @@ outline(struct walk *w, qpdf_oh root, struct sp_errinfo *ei)
 	if (qpdf_oh_is_dictionary(q, ol)) {
 		it = qpdf_oh_get_key_if_dict(q, ol, "/First");
 		for (;;) {
-			if (!qpdf_oh_is_dictionary(q, it) || !first_visit(w, it)) {
+			if (!qpdf_oh_is_dictionary(q, it) || !first_visit(w, it, SEEN_OUTLINE)) {
 				qpdf_oh_release(q, it);
 				if (sp == 0)
 					break;
@@ -242,7 +422,8 @@ outline(struct walk *w, qpdf_oh root, struct sp_errinfo *ei)
 				qpdf_oh_release(q, it);
 				break;
 			}
-			actor(w, it, "an outline item");
+			if (first_visit(w, it, SEEN_ACTOR))
+				actor(w, it, "an outline item");
 			if (sp == cap) {
 				size_t nc = cap ? 2 * cap : 64;
 				qpdf_oh *nv = realloc(stack, nc * sizeof(*stack));
@@ -287,33 +468,38 @@ catalog(struct walk *w, qpdf_oh root)
 }
 
 int
+pdf_annot_plays(qpdf_data q, qpdf_oh h)
+{
+	return media_type(q, h) != NULL;
+}
+
+int
 pdf_actions_held(qpdf_data q, qpdf_oh h)
 {
-	/* the triggers of ISO 32000-2 Tables 197-199 (a viewer runs no other): looked up
-	   by name, so that a caller's own key iteration over h is left alone */
-	static const char *const trig[] = { "/E",  "/X",  "/D",  "/U",  "/Fo", "/Bl", "/PO",
-					    "/PC", "/PV", "/PI", "/O",  "/C",  "/K",  "/F",
-					    "/V",  "/WC", "/WS", "/DS", "/WP", "/DP", NULL };
-	qpdf_oh a = qpdf_oh_get_key_if_dict(q, h, "/A"), aa = qpdf_oh_get_key_if_dict(q, h, "/AA");
-	char type[64] = "";
+	struct judge j = { q, NULL, 0, "" };
+	qpdf_oh a, aa;
 	int i;
 
-	chain_bad(q, a, NULL, type, sizeof(type));
+	if (pdf_annot_plays(q, h))
+		return 1; /* its content itself runs */
+	a = qpdf_oh_get_key_if_dict(q, h, "/A");
+	aa = qpdf_oh_get_key_if_dict(q, h, "/AA");
+	(void)judge(&j, a, CHAIN_ACTIONS_MAX);
 	qpdf_oh_release(q, a);
-	for (i = 0; trig[i] != NULL && type[0] == '\0' && qpdf_oh_is_dictionary(q, aa); i++) {
+	for (i = 0; trig[i] != NULL && j.type[0] == '\0' && qpdf_oh_is_dictionary(q, aa); i++) {
 		qpdf_oh t = qpdf_oh_get_key_if_dict(q, aa, trig[i]);
-		chain_bad(q, t, NULL, type, sizeof(type));
+		(void)judge(&j, t, CHAIN_ACTIONS_MAX); /* each trigger's chain its own count */
 		qpdf_oh_release(q, t);
 	}
 	qpdf_oh_release(q, aa);
-	return type[0] != '\0';
+	return j.type[0] != '\0';
 }
 
 int
 pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, size_t *found,
 		 char *what, size_t whatcap, struct sp_errinfo *ei)
 {
-	struct walk w = { q, strip, 0, 0, NULL, what, whatcap };
+	struct walk w = { q, strip, 0, 0, NULL, 0, what, whatcap, 0, "" };
 	qpdf_oh root = qpdf_get_root(q), af;
 	size_t nodes = 0, i;
 	int r = SP_ERR_INTERNAL;
@@ -321,8 +507,6 @@ pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, si
 	*found = 0;
 	if (what != NULL && whatcap > 0)
 		what[0] = '\0';
-	if ((w.seen = calloc(PDF_DOC_MAX_OBJECTS / 8 + 1, 1)) == NULL)
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	catalog(&w, root);
 	for (i = 0; i < npages; i++) {
 		qpdf_oh p = qpdf_get_object_by_id(q, page_objs[2 * i], page_objs[2 * i + 1]);
@@ -338,6 +522,15 @@ pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, si
 	if (r != SP_OK || (r = outline(&w, root, ei)) != SP_OK ||
 	    (w.steps > PDF_DOC_MAX_OBJECTS && (r = step(&w, ei)) != SP_OK))
 		goto out;
+	if (w.media > 0) {
+		r = sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_active_content",
+				  "the PDF carries %s%s: its content plays or runs in the viewer "
+				  "once activated (a script, a movie, a sound, a 3D model), and "
+				  "it is what the page shows there, so it can be neither kept "
+				  "nor removed; print the contract to PDF first",
+				  w.media_what, w.media > 1 ? " and more" : "");
+		goto out;
+	}
 	*found = w.found;
 	r = SP_OK;
 out:

@@ -346,11 +346,16 @@ diff_annots_edit(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw)
  * nw carries a script or an action that runs (active.c) that old, the same
  * object in the signed revision, did not carry as it is: a comment DocMDP
  * P=3 lets a later signer edit may not gain one (a viewer runs it on opening
- * the signed document, or on a click).
+ * the signed document, or on a click). An annotation whose content plays or
+ * runs (pdf_annot_plays) may not change at all.
  */
 int
 diff_actions_added(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw)
 {
+	/* (a 3D model's or a movie's content is no action: any change to one may
+	   bring a script, such as a new /3DD stream's /OnInstantiate) */
+	if (pdf_annot_plays(qn, nw))
+		return 1;
 	return pdf_actions_held(qn, nw) && !(diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/A"),
 						       qn, qpdf_oh_get_key_if_dict(qn, nw, "/A")) &&
 					     diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AA"),

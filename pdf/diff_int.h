@@ -241,7 +241,8 @@ int diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b);
  * diff_annots_edit: a page's /Annots that gained or lost only markup
  * annotations or signature widgets, none added carrying an action that runs.
  * diff_actions_added: nw (old in the signed revision) carries an action that
- * runs (pdf_actions_held) that old did not carry as it is.
+ * runs (pdf_actions_held) that old did not carry as it is, or nw is an
+ * annotation whose content plays or runs (pdf_annot_plays), changed.
  * diff_field_of: the form field h is: its inherited type into ft, its fully
  * qualified name into name; 0 when h is not part of a field.
  */

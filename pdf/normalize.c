@@ -81,7 +81,10 @@ actions_refused(struct pdf_doc *doc, const struct page_list *pl, struct sp_errin
 
 	if ((r = pdf_actions_find(doc->q, pl->objs, pl->n, 0, &n, what, sizeof(what), ei)) != SP_OK)
 		return r;
-	if (n == 0)
+	/* an XFA form's scripts run in Adobe's viewers, static form or not */
+	if (n == 0 && (r = pdf_xfa_active(doc, what, sizeof(what), ei)) != SP_OK)
+		return r;
+	if (n == 0 && what[0] == '\0')
 		return SP_OK;
 	return sp_err_reason(ei, SP_ERR_UNSUPPORTED, "pdf_active_content",
 			     "the signed PDF carries %s%s: it would run, or change what is "

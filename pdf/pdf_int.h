@@ -125,14 +125,31 @@ int pdf_form_xfa_check(struct pdf_doc *doc, int *kind, struct sp_errinfo *ei) SP
  * (number, generation) pairs, their annotations, the form's fields and the
  * outline. *found counts them; what (cap whatcap, may be NULL) names the
  * first. strip: each is removed from q as it is found (its /A, /AA trigger,
- * /OpenAction, /Names /JavaScript). SP_OK, or SP_ERR_LIMIT (pdf_limit) past
- * the walk's caps. Any thread, on a q that thread owns.
+ * /OpenAction, /Names /JavaScript). SP_OK; SP_ERR_UNSUPPORTED
+ * (pdf_active_content) when a page holds an annotation whose content plays
+ * or runs (3D, RichMedia, Movie, Sound), which is neither kept nor removed
+ * (strip or not); SP_ERR_LIMIT (pdf_limit) past the walk's caps. Any thread,
+ * on a q that thread owns.
  */
 int pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, size_t *found,
 		     char *what, size_t whatcap, struct sp_errinfo *ei) SP_WUR;
+/*
+ * active_xfa.c: the first element of doc's XFA form (/AcroForm /XFA) that
+ * runs something (a script, an event's submit, execute or signData), or
+ * packet XML it does not read, named into what (cap); what "" when none
+ * (or no XFA). SP_OK, or SP_ERR_LIMIT (pdf_limit) when the packets decode
+ * to more than one stream's cap, or a stream's error. Any thread, on a doc
+ * that thread owns.
+ */
+int pdf_xfa_active(struct pdf_doc *doc, char *what, size_t cap, struct sp_errinfo *ei) SP_WUR;
 /* active.c: 1 when h's /A, or the action of a trigger of its /AA, is one
-   pdf_actions_find() counts (the difference analysis: what an update may not add). */
+   pdf_actions_find() counts, or h is an annotation whose content plays or runs
+   (3D, RichMedia, Movie, Sound: what pdf_actions_find() refuses) (the
+   difference analysis: what an update may not add). */
 int pdf_actions_held(qpdf_data q, qpdf_oh h);
+/* active.c: 1 when h is an annotation whose content plays or runs once activated
+   (3D, RichMedia, Movie, Sound), whatever its actions. */
+int pdf_annot_plays(qpdf_data q, qpdf_oh h);
 
 /*
  * SP_OK, or SP_ERR_INVALID (reason docmdp_no_visible) when doc is certified

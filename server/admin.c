@@ -3,10 +3,13 @@
  * commands that are not HTTP routes:
  *
  *   sealpactd [-c FILE] admin create-reviewer --username U [--name N]
+ *   sealpactd [-c FILE] admin set-reviewer-password --username U
  *
  * The password comes from stdin (one line), or from a prompt without echo
- * when stdin is a terminal. The command is blocking (db_auth_reviewer_create,
- * db/'s one blocking call for it) because it runs in its own short-lived
+ * when stdin is a terminal. A new password ends every session the reviewer
+ * holds (one that leaked is of no more use than the old password). The
+ * commands are blocking (db_auth_reviewer_create, _password_set: db/'s
+ * blocking calls for them) because they run in their own short-lived
  * process, never on the server's loop.
  */
 #include <errno.h>
@@ -150,8 +153,10 @@ admin_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sealpactd [-c FILE] admin create-reviewer --username U [--name N]\n"
+		"       sealpactd [-c FILE] admin set-reviewer-password --username U\n"
 		"  The password is read from stdin (one line), or prompted for without\n"
-		"  echo when stdin is a terminal. At least %d characters.\n",
+		"  echo when stdin is a terminal. At least %d characters. A new password\n"
+		"  ends every session the reviewer holds.\n",
 		PASSWORD_MIN);
 }
 
@@ -220,15 +225,18 @@ username_valid(const char *u)
 	return ok;
 }
 
+/*
+ * The password read (read_password) and checked, hashed into *hash; 0, or
+ * 1 once said why not on stderr, EX_CONFIG_ without database.url.
+ */
 static int
-create_reviewer(const struct config *cfg, const char *username, const char *name)
+new_password_hash(const struct config *cfg, char **hash)
 {
 	char password[AUTH_PASSWORD_MAX + 2];
 	struct sp_errinfo ei;
-	int64_t uid = 0;
-	char *hash = NULL;
 	int rc = 1, prc;
 
+	*hash = NULL;
 	sp_errinfo_init(&ei);
 	if ((prc = read_password(password, sizeof(password))) != 0) {
 		fprintf(stderr, "sealpactd: admin: %s\n",
@@ -241,7 +249,7 @@ create_reviewer(const struct config *cfg, const char *username, const char *name
 			PASSWORD_MIN);
 		goto out;
 	}
-	if (auth_password_hash(password, &hash, &ei) != SP_OK) {
+	if (auth_password_hash(password, hash, &ei) != SP_OK) {
 		fprintf(stderr, "sealpactd: admin: %s\n", ei.msg);
 		goto out;
 	}
@@ -250,21 +258,56 @@ create_reviewer(const struct config *cfg, const char *username, const char *name
 		rc = EX_CONFIG_;
 		goto out;
 	}
+	rc = 0;
+out:
+	sp_wipe(password, sizeof(password));
+	return rc;
+}
+
+static void
+hash_free(char *hash)
+{
+	if (hash != NULL)
+		sp_wipe(hash, strlen(hash));
+	free(hash);
+}
+
+/*
+ * A new reviewer (name given) or a reviewer's new password (name NULL, which
+ * ends every session the reviewer holds): the password read, hashed, stored.
+ */
+static int
+store_reviewer(const struct config *cfg, const char *username, const char *name)
+{
+	struct sp_errinfo ei;
+	int64_t n = 0;
+	char *hash = NULL;
+	int rc, r;
+
+	if ((rc = new_password_hash(cfg, &hash)) != 0)
+		goto out;
+	rc = 1;
 	sp_errinfo_init(&ei);
-	if (db_auth_reviewer_create(cfg->database.url, username, name, hash, &uid, &ei) != SP_OK) {
+	r = name != NULL
+		    ? db_auth_reviewer_create(cfg->database.url, username, name, hash, &n, &ei)
+		    : db_auth_reviewer_password_set(cfg->database.url, username, hash, &n, &ei);
+	if (r != SP_OK) {
 		if (strcmp(ei.reason, "username_taken") == 0)
 			fprintf(stderr, "sealpactd: admin: username '%s' is taken\n", username);
+		else if (strcmp(ei.reason, "reviewer_not_found") == 0)
+			fprintf(stderr, "sealpactd: admin: no reviewer '%s'\n", username);
 		else
 			fprintf(stderr, "sealpactd: admin: %s\n", ei.msg);
 		goto out;
 	}
-	printf("reviewer '%s' created (user id %lld)\n", username, (long long)uid);
+	if (name != NULL)
+		printf("reviewer '%s' created (user id %lld)\n", username, (long long)n);
+	else
+		printf("reviewer '%s': password set, %lld session(s) ended\n", username,
+		       (long long)n);
 	rc = 0;
 out:
-	sp_wipe(password, sizeof(password));
-	if (hash != NULL)
-		sp_wipe(hash, strlen(hash));
-	free(hash);
+	hash_free(hash);
 	return rc;
 }
 
@@ -278,12 +321,14 @@ admin_main(const struct config *cfg, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *username = NULL, *name = NULL;
-	int c;
+	int c, set;
 
-	if (argc < 2 || strcmp(argv[1], "create-reviewer") != 0) {
+	if (argc < 2 || (strcmp(argv[1], "create-reviewer") != 0 &&
+			 strcmp(argv[1], "set-reviewer-password") != 0)) {
 		admin_usage(stderr);
 		return EX_USAGE_;
 	}
+	set = strcmp(argv[1], "set-reviewer-password") == 0;
 	argc--;
 	argv++;
 	optind = 1;
@@ -303,7 +348,7 @@ admin_main(const struct config *cfg, int argc, char **argv)
 			return EX_USAGE_;
 		}
 	}
-	if (optind < argc || username == NULL) {
+	if (optind < argc || username == NULL || (set && name != NULL)) {
 		admin_usage(stderr);
 		return EX_USAGE_;
 	}
@@ -312,11 +357,13 @@ admin_main(const struct config *cfg, int argc, char **argv)
 				"a-z 0-9 . _ - starting with a letter or digit\n");
 		return EX_USAGE_;
 	}
+	if (set)
+		return store_reviewer(cfg, username, NULL);
 	if (name == NULL)
 		name = username;
 	if (strlen(name) == 0 || strlen(name) > 200) {
 		fprintf(stderr, "sealpactd: admin: the name must be 1-200 characters\n");
 		return EX_USAGE_;
 	}
-	return create_reviewer(cfg, username, name);
+	return store_reviewer(cfg, username, name);
 }

@@ -682,6 +682,23 @@ def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096):
     return bytes(out)
 
 
+def triggers_sharing_one_chain(annots=5000, fan=40):
+    """A page of `annots` link annotations, each with all twenty triggers of ISO
+    32000-2 Tables 197-199 in its /AA, each naming one GoTo action whose /Next
+    lists it `fan` times (review50): the upload's walk of actions
+    (pdf/active.c) judged every trigger's chain anew, up to 32 items each
+    (3.2 M items for 100,000 triggers), and counted its steps only at the
+    next annotation or at the end."""
+    trig = b" ".join(b"/%s 6 0 R" % t for t in (
+        b"E", b"X", b"D", b"U", b"Fo", b"Bl", b"PO", b"PC", b"PV", b"PI", b"O", b"C",
+        b"K", b"F", b"V", b"WC", b"WS", b"DS", b"WP", b"DP"))
+    more = {6: b"<< /S /GoTo /D [3 0 R /Fit] /Next [" + b"6 0 R " * fan + b"] >>"}
+    for i in range(annots):
+        more[7 + i] = b"<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /AA << " + trig + b" >> >>"
+    refs = b" ".join(b"%d 0 R" % (7 + i) for i in range(annots))
+    return _doc(_base(more=more, page_extra=b"/Annots [" + refs + b"] "))[0]
+
+
 def sig_huge_byterange(n=2000000):
     """One signature whose /ByteRange has n numbers."""
     br = b"[" + b"0 1 " * (n // 2) + b"]"
@@ -874,6 +891,7 @@ BUILDERS = {
     "pages_then_updates": pages_then_updates,
     "many_sigs": many_sigs_wide,
     "shared_sig_big_contents": shared_sig_big_contents,
+    "triggers_sharing_one_chain": triggers_sharing_one_chain,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,
 }

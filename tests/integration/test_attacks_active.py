@@ -3,6 +3,8 @@
     (/OpenAction JavaScript, a page's /Launch trigger, a link that submits the form,
     document-level JavaScript): stored without them, a /URI link kept;
   - a signed contract with such an action, which cannot be rewritten: 422
+    pdf_active_content, nothing stored;
+  - sec50: a contract with a 3D model that runs a script as the page opens: 422
     pdf_active_content, nothing stored."""
 
 import base64
@@ -80,6 +82,25 @@ class ActiveContent(AttackCase):
         self.assertEqual((st, hdrs.get("content-type")), (422, "application/problem+json"), doc)
         self.assertEqual(doc["code"], "pdf_active_content", doc)
         self.assertIn("JavaScript action in the document's open action", doc["detail"])
+        self.assertEqual(self.counts(), before)
+
+    def test_a_3d_model_that_runs_on_page_open_is_refused_and_nothing_stored(self):
+        """sec50: a 3D annotation activated as the page opens (/3DA /A /PO), whose
+        /3DD stream's /OnInstantiate script runs then: no action to strip, and its
+        picture is what the page shows; refused, signed or not."""
+        self.login("buyer")
+        more = {
+            6: b"<< /Type /Annot /Subtype /3D /Rect [0 0 200 200] /P 3 0 R /3DD 7 0 R "
+               b"/3DA << /A /PO >> >>",
+            7: hostile_pdfs._stream(b"/Type /3D /Subtype /U3D /OnInstantiate 8 0 R", b""),
+            8: hostile_pdfs._stream(b"", b'host.app.alert("paid");'),
+        }
+        objs = hostile_pdfs._base(more=more, page_extra=b"/Annots [6 0 R] ")
+        before = self.counts()
+        st, hdrs, _, doc = self.upload(hostile_pdfs._doc(objs)[0])
+        self.assertEqual((st, hdrs.get("content-type")), (422, "application/problem+json"), doc)
+        self.assertEqual(doc["code"], "pdf_active_content", doc)
+        self.assertIn("3D annotation", doc["detail"])
         self.assertEqual(self.counts(), before)
 
 

@@ -342,6 +342,22 @@ class Hostile(ServerTestCase):
         self.assertBounded("shared_sig_wide_range", cpu, rss, hz)
         self.assertIn(self.cli_verify("shared_sig_wide_range", pdf).returncode, (0, 1, 2, 4))
 
+    def test_upload_actions_walk_is_bounded(self):
+        """review50: an upload whose page holds 5,000 annotations, each with
+        the twenty triggers of an /AA naming one GoTo action whose /Next lists
+        it 40 times (a 1.5 MB file): pdf/active.c judged each trigger's chain
+        anew (32 items each, 3.2 M in all: 3.6 s of CPU) and checked its step budget only
+        between annotations and at the end. Stored or refused, the upload
+        stays within the usual bounds."""
+        self.login("buyer")
+        pdf = hostile_pdfs.build("triggers_sharing_one_chain")
+        got, cpu, rss, hz = self.costs(lambda: self.upload(pdf))
+        st, _, _, doc = got
+        self.assertIn(st, (201, 422), doc)
+        if st == 422:
+            self.assertLimit(got)
+        self.assertBounded("triggers_sharing_one_chain", cpu, rss, hz)
+
     def test_keyword_search_has_a_document_budget(self):
         """The keyword locator over 200 pages sharing one content stream of
         400,000 text operators (11 s and 2.6 GB before, cut by the request

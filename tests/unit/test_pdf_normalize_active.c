@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "pdf.h"
+#include "pdf_int.h"
 #include "test_pdf_normalize.h"
 
 /*
@@ -131,8 +132,320 @@ START_TEST(active_content_dropped_or_refused)
 }
 END_TEST
 
+/* signed_objs with an XFA form: its catalog names stream 7, whose data is xml */
+static int
+signed_xfa(const char *xml, struct pdf_normalized *n, struct sp_errinfo *ei)
+{
+	static char stream[1024];
+	const char *objs[SIGNED_OBJS + 1];
+	struct pbuf b;
+
+	memcpy(objs, signed_objs, sizeof(signed_objs));
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /XFA [(preamble) 7 "
+		  "0 R (template) 7 0 R] >> >>";
+	snprintf(stream, sizeof(stream), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(xml),
+		 xml);
+	objs[SIGNED_OBJS] = stream;
+	make(&b, objs, SIGNED_OBJS + 1);
+	sp_errinfo_init(ei);
+	return pdf_upload_normalize((unsigned char *)b.d, b.n, n, ei);
+}
+
+/*
+ * A signed static XFA form is kept byte for byte (an unsigned one loses its
+ * XFA with the rewrite), and Adobe's viewers run its scripts as they run a
+ * dynamic form's: on initialize, the amount field shows 900 whatever the
+ * signed page says. A form whose XFA runs something is refused, as the
+ * signed upload's actions are; one that runs nothing is kept.
+ */
+START_TEST(signed_xfa_form_with_scripts_refused)
+{
+	static const struct {
+		const char *xml, *named;
+	} refused[] = {
+		{ "<template xmlns=\"http://www.xfa.org/schema/xfa-template/3.3/\"><subform><field "
+		  "name=\"amount\"><event activity=\"initialize\"><script "
+		  "contentType=\"application/x-javascript\">this.rawValue = "
+		  "900;</script></event></field></subform></template>",
+		  "XFA <event>" },
+		/* a prefix, a calculation, no event */
+		{ "<t:template xmlns:t=\"http://www.xfa.org/schema/xfa-template/3.3/\"><t:field "
+		  "name=\"total\"><t:calculate><t:script>900</t:script></t:calculate></t:field>"
+		  "</t:template>",
+		  "XFA <script>" },
+		/* '<' written as UTF-7's +ADw-: this reader would see no element */
+		{ "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADw-template+AD4-+ADw-script+AD4-app."
+		  "alert(1)+ADw-/script+AD4-+ADw-/template+AD4-",
+		  "encoding UTF-7" },
+	};
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		ck_assert_msg(signed_xfa(refused[i].xml, &n, &ei) == SP_ERR_UNSUPPORTED,
+			      "case %zu: the signed XFA form was kept: %s", i, ei.msg);
+		ck_assert_str_eq(ei.reason, "pdf_active_content");
+		ck_assert_msg(strstr(ei.msg, refused[i].named) != NULL, "case %zu: %s", i, ei.msg);
+		ck_assert_ptr_null(n.data);
+	}
+	/* a form that runs nothing (a <scripts> element is no <script>) */
+	ck_assert_msg(signed_xfa("<?xml version=\"1.0\" encoding=\"UTF-8\"?><template><subform "
+				 "name=\"scripts\"><field name=\"a\"/></subform></template>",
+				 &n, &ei) == SP_OK,
+		      "%s", ei.msg);
+	ck_assert_int_eq(n.kept, 1);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+/*
+ * A 3D model (its /3DD stream's scripts), rich media, a movie or a sound is
+ * what its annotation shows: there is no action to drop, and removing it
+ * changes the page. Refused, signed upload or not, naming it.
+ */
+START_TEST(media_annotations_refused)
+{
+	static const char *const types[] = { "3D", "RichMedia", "Movie", "Sound" };
+	char annot[160];
+	const char *objs[SIGNED_OBJS + 1];
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	size_t i;
+	int sig;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		for (sig = 0; sig < 2; sig++) {
+			memcpy(objs, sig ? signed_objs : unsigned_objs,
+			       sig ? sizeof(signed_objs) : sizeof(unsigned_objs));
+			snprintf(annot, sizeof(annot),
+				 "<< /Type /Annot /Subtype /%s /Rect [0 0 100 100] /P 3 0 R >>",
+				 types[i]);
+			objs[2] = sig ? "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+					"/Annots [4 0 R 7 0 R] >>"
+				      : "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+					"/Annots [6 0 R] >>";
+			objs[sig ? SIGNED_OBJS : UNSIGNED_OBJS] = annot;
+			make(&b, objs, (sig ? SIGNED_OBJS : UNSIGNED_OBJS) + 1);
+			sp_errinfo_init(&ei);
+			ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) ==
+					      SP_ERR_UNSUPPORTED,
+				      "%s upload with a %s annotation was stored",
+				      sig ? "a signed" : "an unsigned", types[i]);
+			ck_assert_str_eq(ei.reason, "pdf_active_content");
+			ck_assert_msg(strstr(ei.msg, types[i]) != NULL, "%s", ei.msg);
+			ck_assert_ptr_null(n.data);
+		}
+}
+END_TEST
+
+#ifndef __SANITIZE_ADDRESS__
+/*
+ * The largest block asked of malloc, calloc or realloc while armed (the
+ * code under test's and qpdf's, through operator new). Not under ASan,
+ * whose allocator this would replace.
+ */
+/* NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): glibc's names */
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t k);
+void *__libc_realloc(void *p, size_t n);
+/* NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
+static size_t largest;
+static int armed;
+
+static void
+asked(size_t n)
+{
+	if (armed && n > largest)
+		largest = n;
+}
+
+void *
+malloc(size_t n)
+{
+	asked(n);
+	return __libc_malloc(n);
+}
+
+void *
+calloc(size_t n, size_t k)
+{
+	asked(k != 0 && n > (size_t)-1 / k ? (size_t)-1 : n * k);
+	return __libc_calloc(n, k);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+	asked(n);
+	return __libc_realloc(p, n);
+}
+#endif
+
+/*
+ * The walk for actions keeps a bit per object it has visited: for a small
+ * contract a small table, not one for the most objects any file may have
+ * (PDF_DOC_MAX_OBJECTS: 500 KB zeroed at every upload, more work than the
+ * walk itself).
+ */
+START_TEST(actions_walk_memory_follows_the_file)
+{
+#ifndef __SANITIZE_ADDRESS__
+	const char *pre = getenv("LD_PRELOAD");
+	struct pbuf b;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	int objs[4], i;
+	size_t found = 0;
+
+	/* (valgrind's preloaded allocator stands in front of these, as ASan's would) */
+	if (pre != NULL && strstr(pre, "vgpreload") != NULL)
+		return;
+	make(&b, unsigned_objs, UNSIGNED_OBJS);
+	sp_errinfo_init(&ei);
+	ck_assert_int_eq(pdf_doc_open((unsigned char *)b.d, b.n, &doc, &ei), SP_OK);
+	ck_assert_int_eq(doc->npages, 2);
+	for (i = 0; i < 2; i++) {
+		objs[2 * i] = qpdf_oh_get_object_id(doc->q, doc->pages[i]);
+		objs[2 * i + 1] = 0;
+	}
+	largest = 0;
+	armed = 1;
+	ck_assert_int_eq(pdf_actions_find(doc->q, objs, 2, 0, &found, NULL, 0, &ei), SP_OK);
+	armed = 0;
+	pdf_doc_free(doc);
+	ck_assert_msg(largest < 64 * 1024,
+		      "the walk of a %zu-byte upload of 5 objects asked for a block of %zu bytes",
+		      b.n, largest);
+#endif
+}
+END_TEST
+
+/*
+ * One object in two roles (review50): the walk marks each indirect object
+ * it visits once, whatever role it was visited in. An annotation met on
+ * page 1 is also page 2's additional-actions dictionary (its /O runs when
+ * page 2 opens) and the outline's first item (its /Next the item that runs
+ * a script from the bookmarks). Visited as an annotation, only its /A and
+ * /AA were read; met again as the trigger dictionary and the outline item,
+ * it is skipped, and its /O and the rest of the outline are never looked at.
+ */
+START_TEST(active_content_in_an_object_of_two_roles)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /Outlines 6 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [5 0 R] >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /AA 5 0 R >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] "
+		">> "
+		"/O << /S /JavaScript /JS (app.alert\\(page2\\)) >> /Title (Terms) /Parent 6 0 R "
+		"/Next 7 0 R >>",
+		"<< /Type /Outlines /First 5 0 R /Last 7 0 R /Count 2 >>",
+		"<< /Title (Annex) /Parent 6 0 R /Prev 5 0 R /A << /S /Launch /F (calc.exe) >> >>",
+	};
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, objs, 7);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(memmem(n.data, n.len, "app.alert", 9) == NULL,
+		      "the stored upload still runs a script when page 2 opens "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	ck_assert_msg(memmem(n.data, n.len, "calc.exe", 8) == NULL,
+		      "the stored upload's second outline item still launches a program "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	ck_assert_uint_eq(n.actions_removed, 2);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+/*
+ * A widget's field that the form's /Fields does not list (review50): the
+ * widget, on the page, names its field with /Parent, and the field holds the
+ * keystroke script. A viewer reads a widget's triggers from the widget and
+ * every field above it (ISO 32000-2 §12.7.4: a field's /AA is the
+ * widget's; pdf.js collectActions takes /AA through /Parent), so the script
+ * runs as the party types. The walk reads the widget's own /A and /AA and
+ * the field tree from /Fields: the field above the widget is never read.
+ */
+START_TEST(active_content_in_a_widgets_unlisted_field)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+		"<< /Type /Annot /Subtype /Widget /Parent 5 0 R /P 3 0 R /Rect [0 0 10 10] >>",
+		"<< /FT /Tx /T (amount) /Kids [4 0 R] /AA << /K << /S /JavaScript /JS "
+		"(event.value = 900) >> >> >>",
+	};
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, objs, 5);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(memmem(n.data, n.len, "event.value", 11) == NULL,
+		      "the stored upload's widget still runs its field's keystroke script "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+/*
+ * An action written as an array of actions (review50): pdf.js reads a
+ * trigger's value, a widget's /A and every /Next through arrays, nested or
+ * not (core_utils.js _collectJS: "if (Array.isArray(entry)) for each
+ * element"), and runs each JavaScript action it finds there. The walk takes
+ * an array for a destination (no action) and keeps it: a page's open trigger,
+ * a widget's keystroke trigger and a link's /Next, each an array holding a
+ * script, stay in the stored upload.
+ */
+START_TEST(active_content_in_arrays_of_actions)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R 5 0 R] /AA "
+		"<< /O [<< /S /JavaScript /JS (app.alert\\(1\\)) >>] >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] "
+		"/Next [[<< /S /JavaScript /JS (app.alert\\(2\\)) >>]] >> >>",
+		"<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /P 3 0 R /Rect [0 0 10 10] "
+		"/AA << /K [<< /S /JavaScript /JS (event.value = 900) >>] >> >>",
+	};
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	make(&b, objs, 5);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	ck_assert_msg(memmem(n.data, n.len, "JavaScript", 10) == NULL,
+		      "the stored upload still holds scripts in arrays of actions "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 void
 pdf_normalize_active_add(TCase *tc)
 {
 	tcase_add_test(tc, active_content_dropped_or_refused);
+	tcase_add_test(tc, signed_xfa_form_with_scripts_refused);
+	tcase_add_test(tc, media_annotations_refused);
+	tcase_add_test(tc, actions_walk_memory_follows_the_file);
+	tcase_add_test(tc, active_content_in_an_object_of_two_roles);
+	tcase_add_test(tc, active_content_in_a_widgets_unlisted_field);
+	tcase_add_test(tc, active_content_in_arrays_of_actions);
 }

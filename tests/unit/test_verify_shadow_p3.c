@@ -279,6 +279,9 @@ START_TEST(actions_added_after_signing_are_not_valid)
 		"a link running a script (P=3)",
 		"a comment running a script on page open (P=3)",
 		"a comment edited to launch a program (P=3)",
+		"a 3D model added, running its scripts on page open (P=3)",
+		"a movie added (P=3)",
+		"a 3D model edited (P=3)",
 	};
 	size_t nd;
 	enum crypto_verdict v;
@@ -305,9 +308,26 @@ START_TEST(actions_added_after_signing_are_not_valid)
 				 "/StructParent 2 /P 3 0 R /AA << /PO << /S /JavaScript /JS (1) >> "
 				 ">> >>",
 				 NULL, NULL, NULL, &nd);
-	else
+	else if (_i == 4)
 		v = tagged_then("<< /Font << /F1 " HELV " >> >> >>", NULL, "ok", 1,
 				"ok) /A << /S /Launch /F (calc.exe) >> /NM (x", 1, &nd);
+	else if (_i == 5)
+		/* (its /3DD stream's /OnInstantiate script runs once /3DA activates it) */
+		v = tagged_added(3,
+				 "<< /Type /Annot /Subtype /3D /Rect [10 40 30 60] /StructParent 2 "
+				 "/P 3 0 R /3DA << /A /PO >> >>",
+				 NULL, NULL, NULL, &nd);
+	else if (_i == 6)
+		v = tagged_added(3,
+				 "<< /Type /Annot /Subtype /Movie /Rect [10 40 30 60] "
+				 "/StructParent "
+				 "2 /P 3 0 R /Movie << /F (pay.mov) >> >>",
+				 NULL, NULL, NULL, &nd);
+	else
+		/* the signed comment is a 3D annotation (the key's second value is read) */
+		v = tagged_then("<< /Font << /F1 " HELV " >> >> >>", NULL,
+				"ok) /Subtype /3D /NM (x", 1, "ok, paid) /Subtype /3D /NM (x", 1,
+				&nd);
 	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
 		      "case %d: %s: verdict %s, %zu disallowed changes", _i, what[_i],
 		      crypto_verdict_name(v), nd);
@@ -367,6 +387,28 @@ START_TEST(approval_signature_field_under_a_parent_with_a_script_is_not_valid)
 				      crypto_verdict_name(v), nd);
 	}
 	free(d);
+}
+END_TEST
+
+/*
+ * review50: a later signer's signature widget whose page-open trigger is
+ * an array holding a script. pdf.js reads a trigger's value through arrays
+ * (core_utils.js _collectJS) and runs the JavaScript action inside;
+ * pdf_actions_held takes an array for a destination and finds nothing.
+ */
+START_TEST(approval_signature_widget_with_a_script_in_an_array_is_not_valid)
+{
+	size_t nd;
+	enum crypto_verdict v =
+		tagged_added(0,
+			     SIG_WIDGET_WITH("/AA << /PO [<< /S /JavaScript /JS (app.alert\\(1\\)) "
+					     ">>] >>"),
+			     FORM_ELEM_ADDED, NULL, NULL, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "a signature field running a script (in an array) on page open: verdict "
+		      "%s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
 }
 END_TEST
 
@@ -539,9 +581,10 @@ verify_shadow_p3_add(TCase *tc)
 	tcase_add_test(tc, p3_comment_with_popup_and_reply_edited_stays_valid);
 	tcase_add_test(tc, p3_tagged_comment_edited_stays_valid);
 	tcase_add_test(tc, p3_tagged_comment_added_stays_valid);
-	tcase_add_loop_test(tc, actions_added_after_signing_are_not_valid, 0, 5);
+	tcase_add_loop_test(tc, actions_added_after_signing_are_not_valid, 0, 8);
 	tcase_add_test(tc, p3_link_to_a_web_address_added_stays_valid);
 	tcase_add_test(tc, approval_signature_field_under_a_parent_with_a_script_is_not_valid);
+	tcase_add_test(tc, approval_signature_widget_with_a_script_in_an_array_is_not_valid);
 	tcase_add_test(tc, approval_tagged_signature_field_added_stays_valid);
 	tcase_add_loop_test(tc, approval_tagged_signature_field_with_text_is_not_valid, 0, 2);
 	tcase_add_test(tc, approval_tagged_signature_field_described_stays_valid);

@@ -1,0 +1,165 @@
+/*
+ * active_xfa.c: what an XFA form (ISO 32000-1 §12.7.8, /AcroForm /XFA)
+ * runs. Adobe's viewers run an XFA form's scripts in a static form as in a
+ * dynamic one (XFA 3.3 §9: <script> in an <event>, a <calculate>, a
+ * <validate> or <variables>), and an event may also send the form's data
+ * (<submit>), call a web service (<execute>) or sign data (<signData>).
+ * An unsigned upload loses its static XFA with the rewrite (normalize.c)
+ * and a dynamic one is refused; a signed one is kept byte for byte, so its
+ * XFA is read here, and one that runs anything is refused as a signed
+ * upload's actions are (active.c).
+ *
+ * The packets are XML, read for element names alone (a namespace prefix
+ * aside): text that merely contains "<script" (a CDATA section, a comment)
+ * refuses too, which fails closed. So does XML this reader would misread: a
+ * packet in UTF-16 or UTF-32 (NUL bytes), or one that declares another
+ * encoding than UTF-8, US-ASCII or ISO-8859-1 (UTF-7 writes '<' as "+ADw-").
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "text_int.h"
+
+/* the XFA elements that run something (an <event> holds one of the last four) */
+static const char *const running[] = { "event", "script", "submit", "execute", "signData", NULL };
+
+/* items of an /XFA array (a name and a stream a packet: a form holds about ten) */
+#define XFA_PACKETS_MAX 256
+
+static int
+name_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '.' || c >= 0x80;
+}
+
+/* the encoding an XML declaration at the start of b names, into enc ("" if none) */
+static void
+declared_encoding(const unsigned char *b, size_t n, char *enc, size_t cap)
+{
+	const unsigned char *end, *e;
+	size_t k = 0;
+	unsigned char quote;
+
+	enc[0] = '\0';
+	if (n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0) {
+		b += 3;
+		n -= 3;
+	}
+	if (n < 5 || memcmp(b, "<?xml", 5) != 0 || (end = memmem(b, n, "?>", 2)) == NULL ||
+	    (e = memmem(b, (size_t)(end - b), "encoding", 8)) == NULL)
+		return;
+	for (e += 8; e < end && (*e == ' ' || *e == '\t' || *e == '\r' || *e == '\n' || *e == '=');
+	     e++)
+		;
+	if (e >= end || (*e != '"' && *e != '\''))
+		return;
+	quote = *e++;
+	while (e < end && *e != quote && k + 1 < cap)
+		enc[k++] = (char)*e++;
+	enc[k] = '\0';
+}
+
+/*
+ * The first element of packet b that runs something, into what; "" when
+ * none. 0, or -1 when b is XML this reader does not read (what says why).
+ */
+static int
+packet_scan(const unsigned char *b, size_t n, char *what, size_t cap)
+{
+	char enc[32];
+	size_t i, s, k;
+	int j;
+
+	if (memchr(b, '\0', n) != NULL) {
+		snprintf(what, cap, "%s", "an XFA packet in UTF-16 or UTF-32");
+		return -1;
+	}
+	declared_encoding(b, n, enc, sizeof(enc));
+	if (enc[0] != '\0' && strcasecmp(enc, "UTF-8") != 0 && strcasecmp(enc, "US-ASCII") != 0 &&
+	    strcasecmp(enc, "ISO-8859-1") != 0) {
+		snprintf(what, cap, "an XFA packet in the encoding %s", enc);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (b[i] != '<')
+			continue;
+		/* a name, and after a prefix's colon the local name */
+		for (s = i + 1, k = s; k < n && name_char(b[k]); k++)
+			;
+		if (k < n && b[k] == ':' && k > s)
+			for (s = ++k; k < n && name_char(b[k]); k++)
+				;
+		if (k == s || (k < n && b[k] != '>' && b[k] != '/' && b[k] != ' ' && b[k] != '\t' &&
+			       b[k] != '\r' && b[k] != '\n'))
+			continue;
+		for (j = 0; running[j] != NULL; j++)
+			if (strlen(running[j]) == k - s && memcmp(b + s, running[j], k - s) == 0) {
+				snprintf(what, cap, "an XFA <%s> element", running[j]);
+				return 0;
+			}
+	}
+	return 0;
+}
+
+/*
+ * One packet stream: decoded (capped), scanned; what set when it runs or
+ * cannot be read. *spent counts the bytes decoded so far: the form's
+ * packets share one stream's cap (TEXT_MAX_STREAM), so that many packets
+ * are not many times the work of one.
+ */
+static int
+packet(struct pdf_doc *doc, qpdf_oh s, size_t *spent, char *what, size_t cap, struct sp_errinfo *ei)
+{
+	unsigned char *b = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!qpdf_oh_is_stream(doc->q, s))
+		return SP_OK; /* an array's names, or nothing */
+	if (*spent >= TEXT_MAX_STREAM)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "the XFA form's packets decode to more than %d bytes",
+				     TEXT_MAX_STREAM);
+	if ((r = text_stream_data(doc, s, &b, &n, ei)) != SP_OK)
+		return r;
+	*spent += n;
+	(void)packet_scan(b, n, what, cap);
+	free(b);
+	return SP_OK;
+}
+
+int
+pdf_xfa_active(struct pdf_doc *doc, char *what, size_t cap, struct sp_errinfo *ei)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh af = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/AcroForm");
+	qpdf_oh xfa = qpdf_oh_get_key_if_dict(q, af, "/XFA");
+	int ids[XFA_PACKETS_MAX];
+	int i, j, n, nids = 0, r = SP_OK;
+	size_t spent = 0;
+
+	what[0] = '\0';
+	if (!qpdf_oh_is_array(q, xfa))
+		return packet(doc, xfa, &spent, what, cap, ei);
+	if ((n = qpdf_oh_get_array_n_items(q, xfa)) > XFA_PACKETS_MAX) {
+		snprintf(what, cap, "an XFA form of %d items", n);
+		return SP_OK;
+	}
+	for (i = 0; i < n && r == SP_OK && what[0] == '\0'; i++) {
+		qpdf_oh it = qpdf_oh_get_array_item(q, xfa, i);
+		int id = qpdf_oh_get_object_id(q, it);
+
+		/* a stream named twice is read once */
+		for (j = 0; j < nids && ids[j] != id; j++)
+			;
+		if (j == nids) {
+			ids[nids++] = id;
+			r = packet(doc, it, &spent, what, cap, ei);
+		}
+		qpdf_oh_release(q, it);
+	}
+	return r;
+}
