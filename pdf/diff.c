@@ -204,6 +204,12 @@ dict_allowed(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *fre
 		if (!ok && k && c->in_root && depth == 0 && !strcmp(k, "/Version") &&
 		    version_not_lowered(qo, a, qn, b))
 			ok = 1;
+		/* a tagged document's page told to order its annotations by the structure
+		   tree (PDF/UA-1 §7.18.3) as it gains a tagged widget: draws nothing */
+		if (!ok && k && c->in_page && !strcmp(k, "/Tabs") && qpdf_oh_is_null(qo, a) &&
+		    qpdf_oh_is_name_and_equals(qn, b, "/S") &&
+		    qpdf_oh_has_key(qo, qpdf_get_root(qo), "/StructTreeRoot"))
+			ok = 1;
 		if (!ok && k && c->in_page && !strcmp(k, "/Annots") && diff_annots_edit(c, a, b)) {
 			ok = 1;
 			c->annots_edited = 1;

@@ -303,6 +303,16 @@ void pdf_crypt_dec_free(struct pdf_crypt_dec *d);
 int pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *crypt,
 		   int *encrypt, struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * The most items of a structure element's /K or of a /ParentTree's /Nums
+ * (keys and values) that a signature's tags are appended to (tag_widgets.c)
+ * and that an update adding tags is compared through (diff_tags.c): a
+ * tagged contract lists every paragraph in its /Document element and a key
+ * a page in its /Nums, hundreds each. Each item is compared once, as qpdf
+ * has parsed it: the cost is the object's size, which the file bounds.
+ */
+#define PDF_TAG_ITEMS_MAX 100000
+
 /* Bounded recursion for everything that walks PDF objects. */
 #define PDF_MAX_DEPTH 32
 
