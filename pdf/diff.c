@@ -412,7 +412,7 @@ classify(struct diff_ctx *c, int num, int gen)
 	/* what filling in a field changes (ISO 32000-2 §12.7.4): its value, the
 	   appearance state of a check box or radio button, the appearance */
 	static const char *const fill_free[] = { "/V", "/AS", "/AP", NULL };
-	char ft[32], ft2[32], name[128], name2[128];
+	char ft[32], ft2[32], name[128], name2[128], xmp[160];
 	int ok;
 
 	if (dss_told_grown(c, num, gen)) {
@@ -473,8 +473,11 @@ classify(struct diff_ctx *c, int num, int gen)
 		diff_note(c->d, num, gen, 1, 0, "document information (/Info)");
 		diff_mark_meta(c->d);
 	} else if (num == c->metadata) {
-		diff_note(c->d, num, gen, 1, 0, "XMP metadata");
-		diff_mark_meta(c->d);
+		/* a packet that does not parse, or drops the PDF/A claim it made */
+		ok = pdf_xmp_judge(qo, old, qn, nw, xmp, sizeof(xmp));
+		diff_note(c->d, num, gen, ok, 0, "%s", xmp);
+		if (ok)
+			diff_mark_meta(c->d);
 	} else if (num == c->dss) {
 		/* the one the catalog names: an object merely typed /DSS is anything else */
 		diff_note(c->d, num, gen, 1, 0, "document security store (DSS)");
@@ -500,6 +503,13 @@ classify(struct diff_ctx *c, int num, int gen)
 				  "signed revision uses)",
 				  diff_ref_id(qn, nw, "/Metadata") == taken ? "/Metadata" : "/DSS",
 				  taken);
+		/* another XMP packet named: judged as one rewritten in place */
+		else if (!diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/Metadata"), qn,
+				    qpdf_oh_get_key_if_dict(qn, nw, "/Metadata")) &&
+			 !pdf_xmp_judge(qo, qpdf_oh_get_key_if_dict(qo, old, "/Metadata"), qn,
+					qpdf_oh_get_key_if_dict(qn, nw, "/Metadata"), xmp,
+					sizeof(xmp)))
+			diff_note(c->d, num, gen, 0, 0, "catalog (/Root) changed (%s)", xmp);
 		/* validation data or metadata only: /DSS, /Metadata, /Extensions (and a
 		   /Version raised) are the keys that differ */
 		else if (diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,
