@@ -150,6 +150,23 @@ class Tagged(ww.Checks, unittest.TestCase):
                 p = subprocess.run(["qpdf", "--check", out], capture_output=True, text=True)
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    def test_tab_order_of_an_untagged_document_stays(self):
+        # /Tabs /S orders a page's annotations by a structure tree: added to a page of
+        # a document without one, after a signature, it is a change like any other
+        one = self.path("one.pdf")
+        ww.sign(os.path.join(ww.FIX, "xelatex.pdf"), one, "buyer", "--normal", "1,400,200")
+        self.assertValid(one, 1)
+        objs = pdf_tags.load(one)
+        page = [int(k[4:].split()[0]) for k, o in objs.items() if k.startswith("obj:") and
+                isinstance(o.get("value"), dict) and o["value"].get("/Type") == "/Page" and
+                "/Annots" in o["value"]][0]
+        text = pdf_tags.object_text(one, page)
+        self.assertNotIn("/Tabs", text)
+        out = self.path("tabs.pdf")
+        pdf_tags.append_update(one, out, {page: text[:-2].encode() + b" /Tabs /S >>"})
+        _, rep = ww.verify_json(out)
+        self.assertEqual(rep["signatures"][0]["verdict"], "invalid", rep)
+
 
 class TaggedThroughTheServer(ww.ServerSigning, ww.harness.ServerTestCase):
     """The tagged contract uploaded, rewritten by the server's normalization, signed
