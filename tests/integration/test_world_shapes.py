@@ -7,6 +7,7 @@ states (a link; a check box's on and off states), and a form with a calculated f
 where put on the plain page; the shared stream and the appearance states left as
 they were. Guards: no fix was needed (world50)."""
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -151,3 +152,42 @@ class Shapes(ww.Checks, unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ShapesThroughTheServer(ww.ServerSigning, ww.harness.ServerTestCase):
+    """The shapes uploaded (rewritten by the server's normalization) and signed through
+    the signing protocol by two organizations: keyword, seam, normal, multi and date
+    seals; valid for us, pdfsig, qpdf and POST /api/v1/verify."""
+
+    def test_shapes(self):
+        for name, make in (("shared_rotate_unit", shared_rotate_unit), ("ap_states", ap_states),
+                           ("calculated", calculated)):
+            with self.subTest(shape=name):
+                src = os.path.join(self.tmp, name + ".pdf")
+                make(src)
+                last = ww.pages(src)
+                n = self.upload(src, "采购合同 (%s)" % name)
+                # a seam and a multi-page seal where there are pages for them
+                word = {"shared_rotate_unit": "page one", "ap_states": "annotations",
+                        "calculated": "calculated"}[name]
+                self.sign_rects("supplier", n, [
+                    {"mode": "keyword", "seal": "default", "keyword": word},
+                    {"mode": "date", "page": last, "x": 150, "y": 100}] + ([
+                    {"mode": "seam", "seal": "default", "pages": "1-%d" % last, "y": 400}]
+                    if last > 1 else []))
+                self.sign_rects("logistics", n, [
+                    {"mode": "normal", "seal": "default", "page": 1, "x": 400, "y": 200}] + ([
+                    {"mode": "multi", "seal": "default", "pages": "1-%d" % last, "x": 250,
+                     "y": 300}] if last > 1 else []))
+                data = self.ok(200, self.call("buyer", "GET",
+                                              "/api/v1/contracts/%s/document" % n))
+                final = os.path.join(self.tmp, name + "-final.pdf")
+                with open(final, "wb") as f:
+                    f.write(data)
+                self.assertValid(final, 3)
+                self.assertGreater(ww.red_share(final, 1, (340, 140, 460, 260), self.tmp), 0.08)
+                doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data,
+                                                       headers={"Content-Type":
+                                                                "application/pdf"},
+                                                       timeout=60))
+                self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)

@@ -112,3 +112,26 @@ class XmpAfterSigning(ww.Checks, unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class XmpVerifiedByTheServer(ww.ServerSigning, ww.harness.ServerTestCase):
+    """POST /api/v1/verify names the metadata change as sealpact verify does."""
+
+    def test_verify_api_names_the_change(self):
+        one = os.path.join(self.tmp, "one.pdf")
+        ww.sign(PDFA, one, "buyer", "--keyword", "甲方（盖章）")
+        trailer = run(["qpdf", "--show-object=trailer", one]).stdout
+        root = pdf_tags.object_text(one, int(re.search(r"/Root (\d+)", trailer).group(1)))
+        md = int(re.search(r"/Metadata (\d+) 0 R", root).group(1))
+        xmp = subprocess.run(["qpdf", "--show-object=%d" % md, "--raw-stream-data", one],
+                             capture_output=True, check=True).stdout
+        out = os.path.join(self.tmp, "changed.pdf")
+        pdf_tags.append_update(one, out, {md: stream(xmp.replace(b"</rdf:RDF>", b""))})
+        with open(out, "rb") as f:
+            data = f.read()
+        doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
+            "Content-Type": "application/pdf"}, timeout=60))
+        s = doc["signatures"][0]
+        self.assertEqual(s["verdict"], "invalid", doc)
+        self.assertEqual([c["what"] for c in s["changes"]["objects"]],
+                         ["XMP metadata that is not well-formed XML"], doc)
