@@ -230,6 +230,8 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	struct pdf_doc *doc = NULL;
 	struct pdf_sig_prepared prep;
 	struct pdf_sig_params params;
+	struct crypto_cert_info ci;
+	struct sp_errinfo cei;
 	struct pdf_seal seal;
 	struct pdf_widget_rect *rects = NULL;
 	struct sp_errinfo ei;
@@ -318,6 +320,11 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	fflush(stdout);
 	params.reason = o->reason;
 	params.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
+	/* the name a tagged document gives the seals (none from a subject past its
+	   buffers: the signature does not depend on it) */
+	sp_errinfo_init(&cei);
+	if (crypto_cert_info_get(cert, &ci, &cei) == SP_OK)
+		params.signer_name = ci.org;
 	if (contents_max(o, cert, alg, chain, &params.contents_max, &ei) != SP_OK ||
 	    pdf_docmdp_check_signable(doc, NULL, &ei) != SP_OK ||
 	    pdf_sig_prepare(doc, &params, &seal, needs_seal, o->pl, o->npl, &prep, &ei) != SP_OK ||

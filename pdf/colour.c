@@ -10,15 +10,12 @@
  * PDF/A file with no output intent may draw in no device space at all: there
  * they are drawn in an ICC-based sRGB space (icc.c).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pdf_int.h"
 
 #define INTENTS_MAX 64
-#define XMP_MAX ((long long)4 << 20)
-#define PDFAID_NS "http://www.aiim.org/pdfa/ns/id/"
 
 /* The components of the output intents' profile; 0 when none has a profile. */
 static int
@@ -173,107 +170,21 @@ pdf_seal_pixels_cleanup(struct pdf_seal_pixels *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int
-name_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
-}
-
-/* From u, a namespace URI's first byte in x: its prefix in xmlns:PREFIX="URI", or 0. */
-static size_t
-ns_prefix(const char *x, const char *u, const char **pre)
-{
-	const char *a = u - 1, *end;
-
-	if (a < x || (*a != '"' && *a != '\''))
-		return 0;
-	for (a--; a >= x && isspace((unsigned char)*a); a--)
-		;
-	if (a < x || *a != '=')
-		return 0;
-	for (a--; a >= x && isspace((unsigned char)*a); a--)
-		;
-	end = a + 1;
-	for (; a >= x && name_char(*a); a--)
-		;
-	if (a - x < 5 || *a != ':' || memcmp(a - 5, "xmlns", 5) != 0)
-		return 0;
-	*pre = a + 1;
-	return (size_t)(end - *pre);
-}
-
-/* PREFIX:part's value at q (just past the name): ="1", ='1' or >1<; 0 when none. */
-static int
-part_value(const char *q, const char *e)
-{
-	int v = 0;
-
-	while (q < e && isspace((unsigned char)*q))
-		q++;
-	if (q < e && *q == '=') {
-		for (q++; q < e && isspace((unsigned char)*q); q++)
-			;
-		if (q == e || (*q != '"' && *q != '\''))
-			return 0;
-		q++;
-	} else if (q < e && *q == '>') {
-		for (q++; q < e && isspace((unsigned char)*q); q++)
-			;
-	} else {
-		return 0;
-	}
-	for (; q < e && isdigit((unsigned char)*q) && v < 100; q++)
-		v = v * 10 + (*q - '0');
-	return v;
-}
-
-/* The part an XMP packet's pdfaid:part claims (by whatever prefix binds the namespace). */
-static int
-xmp_pdfa_part(const char *x, size_t n)
-{
-	const char *e = x + n, *p = x, *u, *pre = NULL, *q;
-	char key[48];
-	size_t k, kl;
-	int v;
-
-	while ((u = memmem(p, (size_t)(e - p), PDFAID_NS, strlen(PDFAID_NS))) != NULL) {
-		p = u + 1;
-		if ((k = ns_prefix(x, u, &pre)) == 0 || k + 6 >= sizeof(key))
-			continue;
-		memcpy(key, pre, k);
-		memcpy(key + k, ":part", 6);
-		kl = k + 5;
-		for (q = x; (q = memmem(q, (size_t)(e - q), key, kl)) != NULL; q++)
-			if ((q == x || !name_char(q[-1])) && (v = part_value(q + kl, e)) > 0)
-				return v;
-	}
-	return 0;
-}
-
 int
 pdf_pdfa_part(struct pdf_doc *doc)
 {
 	qpdf_data q = doc->q;
-	qpdf_oh md = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Metadata"), len;
-	unsigned char *buf = NULL;
-	size_t n = 0;
-	int part;
+	struct pdf_xmp x;
+	int filtered;
 
 	/* a reading error pending is the caller's to find, not ours to clear */
-	if (!qpdf_oh_is_stream(q, md) || qpdf_has_error(q))
+	if (qpdf_has_error(q))
 		return 0;
 	/* PDF/A keeps its XMP unfiltered, to be found by scanning the bytes (ISO 19005-1
 	   6.7.2, 19005-2 6.6.2.1): a filtered packet claims nothing we read */
-	len = qpdf_oh_get_key(q, qpdf_oh_get_dict(q, md), "/Length");
-	if (qpdf_oh_has_key(q, qpdf_oh_get_dict(q, md), "/Filter") || !qpdf_oh_is_integer(q, len) ||
-	    qpdf_oh_get_int_value(q, len) > XMP_MAX)
+	if (pdf_xmp_of(q, qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/Metadata"), &x,
+		       &filtered) != 1 ||
+	    filtered)
 		return 0;
-	if (qpdf_oh_get_stream_data(q, md, qpdf_dl_none, NULL, &buf, &n) != QPDF_SUCCESS) {
-		(void)qpdf_get_error(q); /* ours: the document's reading goes on as before */
-		free(buf);
-		return 0;
-	}
-	part = xmp_pdfa_part((const char *)buf, n);
-	free(buf);
-	return part;
+	return x.part > 0 ? x.part : 0;
 }

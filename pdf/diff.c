@@ -204,6 +204,12 @@ dict_allowed(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *const *fre
 		if (!ok && k && c->in_root && depth == 0 && !strcmp(k, "/Version") &&
 		    version_not_lowered(qo, a, qn, b))
 			ok = 1;
+		/* a tagged document's page told to order its annotations by the structure
+		   tree (PDF/UA-1 §7.18.3) as it gains a tagged widget: draws nothing */
+		if (!ok && k && c->in_page && !strcmp(k, "/Tabs") && qpdf_oh_is_null(qo, a) &&
+		    qpdf_oh_is_name_and_equals(qn, b, "/S") &&
+		    qpdf_oh_has_key(qo, qpdf_get_root(qo), "/StructTreeRoot"))
+			ok = 1;
 		if (!ok && k && c->in_page && !strcmp(k, "/Annots") && diff_annots_edit(c, a, b)) {
 			ok = 1;
 			c->annots_edited = 1;
@@ -406,7 +412,7 @@ classify(struct diff_ctx *c, int num, int gen)
 	/* what filling in a field changes (ISO 32000-2 §12.7.4): its value, the
 	   appearance state of a check box or radio button, the appearance */
 	static const char *const fill_free[] = { "/V", "/AS", "/AP", NULL };
-	char ft[32], ft2[32], name[128], name2[128];
+	char ft[32], ft2[32], name[128], name2[128], xmp[160];
 	int ok;
 
 	if (dss_told_grown(c, num, gen)) {
@@ -467,8 +473,11 @@ classify(struct diff_ctx *c, int num, int gen)
 		diff_note(c->d, num, gen, 1, 0, "document information (/Info)");
 		diff_mark_meta(c->d);
 	} else if (num == c->metadata) {
-		diff_note(c->d, num, gen, 1, 0, "XMP metadata");
-		diff_mark_meta(c->d);
+		/* a packet that does not parse, or drops the PDF/A claim it made */
+		ok = pdf_xmp_judge(qo, old, qn, nw, xmp, sizeof(xmp));
+		diff_note(c->d, num, gen, ok, 0, "%s", xmp);
+		if (ok)
+			diff_mark_meta(c->d);
 	} else if (num == c->dss) {
 		/* the one the catalog names: an object merely typed /DSS is anything else */
 		diff_note(c->d, num, gen, 1, 0, "document security store (DSS)");
@@ -494,6 +503,13 @@ classify(struct diff_ctx *c, int num, int gen)
 				  "signed revision uses)",
 				  diff_ref_id(qn, nw, "/Metadata") == taken ? "/Metadata" : "/DSS",
 				  taken);
+		/* another XMP packet named: judged as one rewritten in place */
+		else if (!diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/Metadata"), qn,
+				    qpdf_oh_get_key_if_dict(qn, nw, "/Metadata")) &&
+			 !pdf_xmp_judge(qo, qpdf_oh_get_key_if_dict(qo, old, "/Metadata"), qn,
+					qpdf_oh_get_key_if_dict(qn, nw, "/Metadata"), xmp,
+					sizeof(xmp)))
+			diff_note(c->d, num, gen, 0, 0, "catalog (/Root) changed (%s)", xmp);
 		/* validation data or metadata only: /DSS, /Metadata, /Extensions (and a
 		   /Version raised) are the keys that differ */
 		else if (diff_same(qo, qpdf_oh_get_key_if_dict(qo, old, "/AcroForm"), qn,

@@ -87,7 +87,7 @@ items_grow(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, int stride, int *kind)
 
 	no = oa ? qpdf_oh_get_array_n_items(qo, old) : qpdf_oh_is_null(qo, old) ? 0 : 1;
 	nn = na ? qpdf_oh_get_array_n_items(qn, nw) : qpdf_oh_is_null(qn, nw) ? 0 : 1;
-	if (nn > ANNOTS_EDIT_MAX || no % stride || nn % stride || (stride > 1 && (!oa || !na)))
+	if (nn > PDF_TAG_ITEMS_MAX || no % stride || nn % stride || (stride > 1 && (!oa || !na)))
 		return 0;
 	while (j < nn) {
 		/* the old item next, kept */
@@ -163,14 +163,17 @@ tags_only(struct diff_ctx *c, enum tag_role role, qpdf_oh old, qpdf_oh nw, int *
 				ok = items_grow(c, a, b, 2, kind);
 			else if (role != TAG_PARENT_TREE && !strcmp(k, "/K"))
 				ok = items_grow(c, a, b, 1, kind);
-			else if (role == TAG_ROOT && !strcmp(k, "/ParentTreeNextKey"))
+			else if (role == TAG_ROOT && !strcmp(k, "/ParentTreeNextKey")) {
 				ok = qpdf_oh_is_integer(qn, b) &&
 				     (qpdf_oh_is_null(qo, a) ||
 				      (qpdf_oh_is_integer(qo, a) &&
 				       qpdf_oh_get_int_value(qn, b) >=
 					       qpdf_oh_get_int_value(qo, a)));
-			else if (role == TAG_ROOT && !strcmp(k, "/ParentTree") &&
-				 !qpdf_oh_is_indirect(qo, a) && !qpdf_oh_is_indirect(qn, b))
+				/* raised alone: the tags are under an element (a /Document:
+				   tag_widgets.c), the root only says where the next keys begin */
+				*kind = ok && *kind == 0 ? 1 : *kind;
+			} else if (role == TAG_ROOT && !strcmp(k, "/ParentTree") &&
+				   !qpdf_oh_is_indirect(qo, a) && !qpdf_oh_is_indirect(qn, b))
 				ok = qpdf_oh_is_dictionary(qo, a) && qpdf_oh_is_dictionary(qn, b) &&
 				     tags_only(c, TAG_PARENT_TREE, a, b, kind);
 			else

@@ -437,8 +437,12 @@ struct pdf_sig_params {
 	const char *field_name; /* NULL: "Signature<n>", the first free n */
 	const char *reason;     /* optional /Reason (UTF-8) */
 	const char *location;   /* optional /Location (UTF-8) */
-	int digest_sm3;         /* 1: SM3 of the covered ranges (an SM2 signer), else SHA-256 */
-	int doc_timestamp;      /* 1: a document timestamp (/DocTimeStamp, ETSI.RFC3161, no /M);
+	/* the signer's name (UTF-8; its certificate's organization), which a tagged
+	   document's field and seals give assistive technology ("Electronic seal
+	   of NAME": /TU, /Alt); NULL: "Electronic seal" */
+	const char *signer_name;
+	int digest_sm3;    /* 1: SM3 of the covered ranges (an SM2 signer), else SHA-256 */
+	int doc_timestamp; /* 1: a document timestamp (/DocTimeStamp, ETSI.RFC3161, no /M);
 				   placements are ignored: one invisible widget */
 	/* pdf_sig_prepare_update() only: the document's bytes hashed already
 	   (pdf_sha256_new over the same buffer and length), not hashed again;

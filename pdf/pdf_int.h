@@ -320,6 +320,16 @@ void pdf_crypt_dec_free(struct pdf_crypt_dec *d);
 int pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt *crypt,
 		   int *encrypt, struct sp_errinfo *ei) SP_WUR;
 
+/*
+ * The most items of a structure element's /K or of a /ParentTree's /Nums
+ * (keys and values) that a signature's tags are appended to (tag_widgets.c)
+ * and that an update adding tags is compared through (diff_tags.c): a
+ * tagged contract lists every paragraph in its /Document element and a key
+ * a page in its /Nums, hundreds each. Each item is compared once, as qpdf
+ * has parsed it: the cost is the object's size, which the file bounds.
+ */
+#define PDF_TAG_ITEMS_MAX 100000
+
 /* Bounded recursion for everything that walks PDF objects. */
 #define PDF_MAX_DEPTH 32
 
@@ -440,6 +450,34 @@ int pdf_zlib_compress(const unsigned char *in, size_t n, unsigned char **out, si
  * the document names no output intent). doc needs no page list.
  */
 int pdf_intent_ncomp(struct pdf_doc *doc);
+/*
+ * xmp.c: what XMP packet data[0..n) says: wellformed 1 when it is
+ * well-formed XML with one root element; the PDF/A identification it
+ * claims (pdfaid:part, -1 when claimed but no number; pdfaid:conformance,
+ * "" when not claimed), none when not well-formed. Any thread.
+ */
+struct pdf_xmp {
+	int wellformed;
+	int part;
+	char conformance[8];
+};
+void pdf_xmp_read(const unsigned char *data, size_t n, struct pdf_xmp *out);
+/*
+ * The XMP packet of stream h (a catalog's /Metadata) read into *out: 1 when
+ * read (filtered: it has a /Filter, which PDF/A forbids, ISO 19005-2
+ * §6.6.2.1), 0 when h is no stream, -1 when its data cannot be had within
+ * PDF_XMP_MAX bytes. It leaves no qpdf error behind.
+ */
+#define PDF_XMP_MAX ((long long)4 << 20)
+int pdf_xmp_of(qpdf_data q, qpdf_oh h, struct pdf_xmp *out, int *filtered);
+/*
+ * Whether the XMP packet nw (stream of qn; a catalog's /Metadata, or none)
+ * may replace old (of qo, the signed revision's): well-formed, and claiming
+ * the PDF/A part and conformance old claimed, unfiltered (a PDF/A file
+ * cannot stop claiming PDF/A silently). 1 when so, 0 when not; what names
+ * the change either way (n bytes).
+ */
+int pdf_xmp_judge(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw, char *what, size_t n);
 /* The PDF/A part doc's XMP metadata claims (pdfaid:part: 1, 2, 3...), 0 for none;
    it leaves no qpdf error behind. */
 int pdf_pdfa_part(struct pdf_doc *doc);

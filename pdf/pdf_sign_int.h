@@ -38,6 +38,12 @@ struct sign_ctx {
 	/* a field placement: the empty field signed into (its widget is wobj[0]) */
 	int fill;
 	struct pdf_sig_slot slot;
+	/* a tagged document (tag_widgets.c): widget i's /StructParent key is
+	   tag_key0 + i, its /Form element's parent tag_parent (the tree's one top
+	   element, or the root tag_root); tag_key0 -1: the widgets are not tagged */
+	int tag_key0;
+	qpdf_oh tag_root, tag_parent;
+	char tag_name[300];                /* the field's /TU and its seals' /Alt */
 	char name[128];                    /* the signature field's full name */
 	size_t br_off;                     /* in w.b: where /ByteRange's numbers go */
 	size_t contents_off, contents_len; /* file offsets (w.b may hold the update alone) */
@@ -56,5 +62,23 @@ int sign_ap_images_write(struct sign_ctx *c, const struct pdf_seal *seals,
 int sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei);
 /* An earlier widget's appearance widget i may share (its object number), else 0. */
 int sign_ap_shared(const struct sign_ctx *c, size_t i);
+
+/*
+ * sign.c: a new version of existing indirect object obj, every key kept but
+ * the nskip skip lists (NULL items skip nothing), extra's keys added
+ * (its strings encrypted for obj already).
+ */
+int sign_rewrite_dict(struct sign_ctx *c, qpdf_oh obj, const char *const *skip, size_t nskip,
+		      struct sp_buf *extra, struct sp_errinfo *ei) SP_WUR;
+
+/*
+ * tag_widgets.c. sign_tags_plan: whether c's widgets are tagged (c->nrects
+ * and c->fill known; sets c->tag_key0, -1 when not). sign_tags_write: their
+ * /Form elements, the parent's /K, the /ParentTree and the root's next key
+ * (nothing when not tagged); c->tag_name is the text the field gives
+ * assistive technology (/TU) and its seals' elements (/Alt).
+ */
+void sign_tags_plan(struct sign_ctx *c);
+int sign_tags_write(struct sign_ctx *c, struct sp_errinfo *ei) SP_WUR;
 
 #endif

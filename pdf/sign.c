@@ -87,6 +87,8 @@ write_widgets(struct sign_ctx *c, struct sp_errinfo *ei)
 		    pdfw_num(&c->w.b, wr->rect.x1) < 0 || sp_buf_add(&c->w.b, " ", 1) < 0 ||
 		    pdfw_num(&c->w.b, wr->rect.y1) < 0 || sp_buf_add(&c->w.b, "]", 1) < 0 ||
 		    (ap && sp_buf_printf(&c->w.b, " /AP <</N %d 0 R>>", ap) < 0) ||
+		    (c->tag_key0 >= 0 &&
+		     sp_buf_printf(&c->w.b, " /StructParent %d", c->tag_key0 + (int)i) < 0) ||
 		    sp_buf_addstr(&c->w.b, ">>") < 0 || pdfw_end(&c->w) < 0)
 			return sign_nomem(ei);
 	}
@@ -160,6 +162,13 @@ rewrite_dict_skip(struct sign_ctx *c, qpdf_oh obj, const char *const *skip, size
 		return sp_err(ei, SP_ERR_PDF, "cannot write a new version of object %d",
 			      qpdf_oh_get_object_id(q, obj));
 	return SP_OK;
+}
+
+int
+sign_rewrite_dict(struct sign_ctx *c, qpdf_oh obj, const char *const *skip, size_t nskip,
+		  struct sp_buf *extra, struct sp_errinfo *ei)
+{
+	return rewrite_dict_skip(c, obj, skip, nskip, extra, ei);
 }
 
 static int
@@ -249,7 +258,7 @@ update_annots(struct sign_ctx *c, struct sp_errinfo *ei)
 		qsort(sorted, (size_t)np, sizeof(*sorted), cmp_int);
 	for (p = 1; p <= np && r >= 0; p++) {
 		qpdf_oh page = c->doc->pages[p - 1], annots;
-		int *hit;
+		int *hit, tabs;
 		for (i = start[p], n = 0; i < start[p + 1]; i++)
 			add[n++] = c->wobj[order[i]];
 		if (!n)
@@ -258,12 +267,21 @@ update_annots(struct sign_ctx *c, struct sp_errinfo *ei)
 		hit = ids[p - 1]
 			      ? bsearch(&ids[p - 1], sorted, (size_t)np, sizeof(*sorted), cmp_int)
 			      : NULL;
+		/* PDF/UA-1 §7.18.3: a tagged document's page with annotations orders
+		   them by the structure tree (tag_widgets.c tags ours) */
+		tabs = c->tag_key0 >= 0 && !qpdf_oh_has_key(q, page, "/Tabs");
+		sp_buf_reset(&extra);
+		if (tabs && sp_buf_addstr(&extra, "/Tabs /S ") < 0) {
+			r = sign_nomem(ei);
+			break;
+		}
 		if (hit && !(hit > sorted && hit[-1] == *hit) &&
 		    !(hit + 1 < sorted + np && hit[1] == *hit)) {
 			r = rewrite_array(c, annots, add, n, ei);
+			if (r >= 0 && tabs)
+				r = rewrite_dict(c, page, NULL, NULL, &extra, ei);
 			continue;
 		}
-		sp_buf_reset(&extra);
 		okey_of(c, page, &pk);
 		if (sp_buf_addstr(&extra, "/Annots ") < 0 ||
 		    array_plus(&extra, c->doc, qpdf_oh_get_object_id(q, page),
@@ -537,7 +555,9 @@ field_keys(struct sign_ctx *c, struct sp_errinfo *ei)
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	pdfw_okey(&c->w, c->field, 0, &k);
 	if (sp_buf_addstr(b, "/FT /Sig /T ") < 0 || pdfw_textstr_k(b, &k, name) < 0 ||
-	    sp_buf_printf(b, " /V %d 0 R", c->sig) < 0)
+	    sp_buf_printf(b, " /V %d 0 R", c->sig) < 0 ||
+	    (c->tag_key0 >= 0 &&
+	     (sp_buf_addstr(b, " /TU ") < 0 || pdfw_textstr_k(b, &k, c->tag_name) < 0)))
 		return sign_nomem(ei);
 	return SP_OK;
 }
@@ -715,10 +735,11 @@ prepare(struct pdf_doc *doc, const struct pdf_sig_params *params, const struct p
 		for (i = 0; i < c.nrects; i++)
 			c.wobj[i] = c.nrects == 1 ? c.field : pdfw_alloc(&c.w);
 	}
+	sign_tags_plan(&c);
 	if ((r = write_sigdict(&c, contents_max, ei)) < 0 || (r = write_field(&c, ei)) < 0 ||
 	    (r = sign_ap_images_write(&c, seals, ei)) < 0 || (r = write_widgets(&c, ei)) < 0 ||
-	    (r = update_annots(&c, ei)) < 0 || (r = update_acroform(&c, ei)) < 0 ||
-	    (r = pdfw_finish(&c.w, doc, ei)) < 0)
+	    (r = sign_tags_write(&c, ei)) < 0 || (r = update_annots(&c, ei)) < 0 ||
+	    (r = update_acroform(&c, ei)) < 0 || (r = pdfw_finish(&c.w, doc, ei)) < 0)
 		goto out;
 	/* qpdf answers a broken object with a default value and a pending error,
 	 * and repairs a bad xref offset when it first meets it: an update built

@@ -453,6 +453,7 @@ signing_prep_work(void *arg, struct sp_errinfo *ei)
 	params.signing_time = j->signing_time;
 	params.utc_offset_min = j->utc_offset_min;
 	params.digest_sm3 = alg == CRYPTO_SIGALG_SM2_SM3;
+	params.signer_name = res.info.org;
 	/*
 	 * The update alone: the stored revision is ours already, and only the
 	 * update is stored. Its hashing gives the stored bytes' digest that
