@@ -33,12 +33,12 @@
  *                                       the base refers to (sealpactd's revision_refs
  *                                       missed: another process, or a restart): the
  *                                       engine finds it in the base itself
- *   BENCH_CHAIN_REFS=stored bench_chain ... as cold, but each completion after the first is
- *                                       handed the set the previous one packed
- *                                       (pdf_refs_pack), unpacked for the base's digest:
- *                                       sealpactd's revisions.refs (migration 067), read
- *                                       with the claim in another process or after a
- *                                       restart (the upload has none stored)
+ *   BENCH_CHAIN_REFS=stored bench_chain ... as cold, but each completion is handed the set
+ *                                       the previous one packed (pdf_refs_pack), and the
+ *                                       first the upload's as its creation packed it,
+ *                                       unpacked for the base's digest: sealpactd's
+ *                                       revisions.refs (migrations 067, 070), read with
+ *                                       the claim in another process or after a restart
  *   BENCH_CHAIN_OUTSIDE=1,5,20 bench_chain ... after those signings (today's way, first
  *                                       chain), the whole file verified as one from outside
  *                                       (POST /api/v1/verify, `sealpact verify`: nothing
@@ -281,6 +281,10 @@ chain(const struct keys *k, const struct pdf_normalized *up, const unsigned char
 		form_len = up->form_len;
 	}
 	sp_errinfo_init(&ei);
+	/* the upload's, as the statement that creates the contract stores it (070) */
+	if (!before && stored_refs && up->refs != NULL &&
+	    pdf_refs_pack(up->refs, up->nrefs, up->sha256, &packed, &packed_len, &ei) != SP_OK)
+		bench_die("create: pack refs", &ei);
 	for (i = 0; i < n; i++) {
 		struct pdf_doc *doc = NULL, *base = NULL, *nw = NULL;
 		struct pdf_sig_prepared prep;

@@ -6,7 +6,8 @@
 # each completion with sealpactd's refs cache cold (BENCH_CHAIN_REFS=cold: the
 # engine is not handed what the base refers to, as in another process or after a
 # restart) next to it warm, and cold with the set stored with the base
-# (BENCH_CHAIN_REFS=stored: migration 067's revisions.refs, read with the claim).
+# (BENCH_CHAIN_REFS=stored: migration 067's revisions.refs, read with the claim,
+# and from the first completion on, 070's of the upload).
 #
 #   bench/bench_outside_callgrind.sh [BUILD_DIR] [SIGNERS (20)] [OUTSIDE (1,5,20)]
 #

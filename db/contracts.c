@@ -61,13 +61,13 @@ db_contract_create(struct db_pool *pool, const struct db_actor *who,
 		"SELECT contract_create_capped($1::bigint, $2::bigint, $3::bigint, $4, "
 		"business_type_code($5), "
 		"$6::timestamptz, $7::jsonb, $8::bytea, $9, $10::integer, $11, $12::inet, "
-		"$13, $14::integer, $15::bigint, $16::integer)::text";
+		"$13, $14::integer, $15::bigint, $16::integer, $17::bytea)::text";
 	struct db_actor_text a;
-	struct db_param p[16];
+	struct db_param p[17];
 	char number[24], pages[16], drafts[16], bytes[24], per_day[16];
 
-	if (c->pdf_len > INT32_MAX || c->max_drafts < 1 || c->max_draft_bytes < 1 ||
-	    c->max_created_per_day < 1)
+	if (c->pdf_len > INT32_MAX || c->refs_len > INT32_MAX || c->max_drafts < 1 ||
+	    c->max_draft_bytes < 1 || c->max_created_per_day < 1)
 		return SP_ERR_INVALID;
 	db_actor_text_fill(&a, who);
 	snprintf(number, sizeof(number), "%lld", (long long)c->number);
@@ -94,7 +94,12 @@ db_contract_create(struct db_pool *pool, const struct db_actor *who,
 	p[13].value = drafts;
 	p[14].value = bytes;
 	p[15].value = per_day;
-	return db_text_call(pool, sql, 16, p, NULL, cb, arg);
+	if (c->refs != NULL && c->refs_len > 0) { /* NULL otherwise: none stored */
+		p[16].value = (const char *)c->refs;
+		p[16].len = (int)c->refs_len;
+		p[16].binary = 1;
+	}
+	return db_text_call(pool, sql, 17, p, NULL, cb, arg);
 }
 
 int

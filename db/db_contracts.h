@@ -45,6 +45,10 @@ struct db_contract_new {
 	int max_drafts;          /* drafts alive at once */
 	size_t max_draft_bytes;  /* their uploads together, this one included */
 	int max_created_per_day; /* drafts created in any 24 hours, deleted ones included */
+	/* what pdf refers to, packed (pdf_refs_pack with its SHA-256), stored with revision 0
+	   (migration 070); NULL: none */
+	const uint8_t *refs;
+	size_t refs_len;
 };
 
 /*

@@ -139,6 +139,8 @@ struct create_job {
 	char *name, *business_type, *deadline, *parties;
 	struct pdf_normalized pdf;
 	char sha_hex[65];
+	uint8_t *refs_packed; /* pdf.refs packed for pdf.sha256, stored with revision 0; or NULL */
+	size_t refs_packed_len;
 	struct sp_errinfo ei;
 };
 
@@ -154,6 +156,7 @@ create_job_free(struct create_job *j)
 	free(j->deadline);
 	free(j->parties);
 	pdf_normalized_cleanup(&j->pdf);
+	free(j->refs_packed);
 	free(j);
 }
 
@@ -277,6 +280,27 @@ base64_decode(const char *in, size_t max, unsigned char **out, size_t *outlen,
 	return SP_OK;
 }
 
+/*
+ * What the upload refers to, packed for the SHA-256 of the bytes stored as
+ * revision 0, to store with it (migration 070): a completion in another
+ * process or after a restart reads it instead of walking the upload. Not
+ * packed: nothing stored, and that completion walks the upload.
+ */
+static void
+create_refs_pack(struct create_job *j)
+{
+	struct sp_errinfo ign;
+
+	if (j->pdf.refs == NULL)
+		return;
+	sp_errinfo_init(&ign);
+	if (pdf_refs_pack(j->pdf.refs, j->pdf.nrefs, j->pdf.sha256, &j->refs_packed,
+			  &j->refs_packed_len, &ign) != SP_OK) {
+		j->refs_packed = NULL;
+		j->refs_packed_len = 0;
+	}
+}
+
 /* Worker thread: parse, decode and normalize; nothing of the loop is touched. */
 static int
 create_work(void *arg, struct sp_errinfo *ei)
@@ -321,6 +345,8 @@ create_work(void *arg, struct sp_errinfo *ei)
 	if (j->pdf.refs != NULL)
 		blob_cache_put(j->refs_cache, j->pdf.sha256, (const uint8_t *)j->pdf.refs,
 			       j->pdf.nrefs * sizeof(int));
+	/* and stored with it, for that completion in another process (070) */
+	create_refs_pack(j);
 	/* and its pages, with which that completion opens it without walking the tree */
 	if (j->pdf.page_objs != NULL) {
 		uint8_t key[32];
@@ -417,6 +443,8 @@ create_send(struct create_job *j)
 	c.pdf_len = j->pdf.len;
 	c.sha256 = j->sha_hex;
 	c.pages = j->pdf.pages;
+	c.refs = j->refs_packed;
+	c.refs_len = j->refs_packed_len;
 	c.idem_key = j->idem_key;
 	c.max_drafts = request_config(r)->contracts.max_drafts;
 	c.max_draft_bytes = request_config(r)->contracts.max_draft_bytes;
