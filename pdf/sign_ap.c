@@ -192,7 +192,11 @@ sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei)
 	if (wr->mode == PDF_PLACE_DATE) {
 		char date[16];
 		pdf_date_text(c->par->signing_time, c->par->utc_offset_min, date);
-		/* one font for every date stamp of the update, written before this stream */
+		/* one font for every date stamp of the update: an earlier update's that is
+		   byte for byte ours, else written before this stream */
+		if (!c->date_font)
+			c->date_font = pdf_date_font_find(c->doc, c->par->xref_entries,
+							  c->par->xref_entries_len, date);
 		if (!c->date_font && (c->date_font = pdf_date_font_write(&c->w, date, ei)) < 0) {
 			sp_buf_cleanup(&content);
 			return c->date_font;
