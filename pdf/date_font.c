@@ -246,7 +246,8 @@ named_font(const unsigned char *d, size_t len, size_t off)
 #define RECENT_OBJS 64
 
 int
-pdf_date_font_find(struct pdf_doc *doc, const void *entries, size_t elen, const char *text)
+pdf_date_font_find(struct pdf_doc *doc, const void *entries, size_t elen, const char *text, int *ap,
+		   size_t *ap_off)
 {
 	struct pdf_revision *revs = NULL;
 	void *mine = NULL;
@@ -255,6 +256,8 @@ pdf_date_font_find(struct pdf_doc *doc, const void *entries, size_t elen, const 
 	struct sp_errinfo ign;
 	int font = 0, tried = 0, f;
 
+	*ap = 0;
+	*ap_off = 0;
 	/* an encrypted file's streams are not the bytes emit() writes; offsets in a file with
 	   bytes before its header count from the header */
 	if (doc->crypt != NULL || doc->info.header > 0 || doc->info.damaged)
@@ -279,12 +282,34 @@ pdf_date_font_find(struct pdf_doc *doc, const void *entries, size_t elen, const 
 		if ((f = named_font(doc->data, doc->len, off)) == 0 || f == tried)
 			continue;
 		tried = f;
-		if (font_is_ours(doc, entries, elen, f, text))
+		if (font_is_ours(doc, entries, elen, f, text)) {
 			font = f;
+			*ap = (int)num;
+			*ap_off = off;
+		}
 	}
 out:
 	free(revs);
 	free(t);
 	free(mine);
 	return font;
+}
+
+int
+pdf_date_ap_is(const struct pdf_doc *doc, int num, size_t off, const char *dict,
+	       const unsigned char *content, size_t len)
+{
+	struct sp_errinfo ign;
+	struct pdfw w;
+	int same;
+
+	memset(&w, 0, sizeof(w));
+	sp_buf_init(&w.b, 1 << 16);
+	sp_errinfo_init(&ign);
+	/* as sign_ap.c would write it under that number (plain: see pdf_date_font_find) */
+	same = num > 0 && doc->crypt == NULL &&
+	       pdfw_stream(&w, num, dict, content, len, &ign) == SP_OK && off < doc->len &&
+	       doc->len - off >= w.b.len && memcmp(doc->data + off, w.b.data, w.b.len) == 0;
+	pdfw_cleanup(&w);
+	return same;
 }

@@ -27,17 +27,31 @@ count_of(const unsigned char *d, size_t n, const char *s)
 	return k;
 }
 
-/* The font object the last "/Font <</D0 N 0 R>>" of d[from..n) names (0: none). */
+/* The number after the last key ("/Font <</D0 ") in d[from..n) (0: none). */
 static int
-last_font_named(const unsigned char *d, size_t n, size_t from)
+last_named(const unsigned char *d, size_t n, size_t from, const char *key)
 {
 	const unsigned char *p = d + from, *f, *last = NULL;
 
-	while ((f = memmem(p, n - (size_t)(p - d), "/Font <</D0 ", 12)) != NULL) {
+	while ((f = memmem(p, n - (size_t)(p - d), key, strlen(key))) != NULL) {
 		last = f;
 		p = f + 1;
 	}
-	return last ? atoi((const char *)last + 12) : 0;
+	return last ? atoi((const char *)last + strlen(key)) : 0;
+}
+
+/* the font the last date appearance of d[from..n) names */
+static int
+last_font_named(const unsigned char *d, size_t n, size_t from)
+{
+	return last_named(d, n, from, "/Font <</D0 ");
+}
+
+/* the appearance the last widget of d[from..n) names: the date's, written after the seal's */
+static int
+last_ap_named(const unsigned char *d, size_t n, size_t from)
+{
+	return last_named(d, n, from, "/AP <</N ");
 }
 
 /* d[0..n) written as NAME.pdf, judged: qpdf --check, pdfsig (all k signatures valid),
@@ -75,16 +89,17 @@ judged(const unsigned char *d, size_t n, const char *name, int k)
 }
 
 /*
- * Three signers the same day: the first writes the font, the second and
- * third draw with it (the third's font two updates back), no Type 3 font in
- * their updates; the dates read as text and are drawn.
+ * Three signers the same day: the first writes the font and the date's
+ * appearance, the second and third name both (two updates back for the
+ * third): no Type 3 font and no date appearance in their updates; the dates
+ * read as text and are drawn.
  */
 START_TEST(later_dates_draw_with_the_first_font)
 {
 	unsigned char *d, *s[4], *txt;
 	size_t n[4], tn;
 	char path[512], date[16];
-	int font = 0, k, dark;
+	int font = 0, ap = 0, k, dark;
 
 	d = make_plain_pdf(2, &n[0]);
 	s[0] = d;
@@ -98,14 +113,18 @@ START_TEST(later_dates_draw_with_the_first_font)
 		if (k == 1) {
 			ck_assert_int_eq(count_of(s[1] + n[0], n[1] - n[0], "/Subtype /Type3"), 1);
 			font = last_font_named(s[1], n[1], n[0]);
+			ap = last_ap_named(s[1], n[1], n[0]);
 			ck_assert_int_gt(font, 0);
 			continue;
 		}
 		ck_assert_msg(count_of(s[k] + n[k - 1], n[k] - n[k - 1], "/Subtype /Type3") == 0,
 			      "signer %d wrote a font of its own", k);
-		ck_assert_msg(last_font_named(s[k], n[k], n[k - 1]) == font,
-			      "signer %d's date names font %d, not the first signer's %d", k,
-			      last_font_named(s[k], n[k], n[k - 1]), font);
+		ck_assert_msg(last_font_named(s[k], n[k], n[k - 1]) == 0,
+			      "signer %d wrote a date appearance of its own (naming font %d)", k,
+			      last_font_named(s[k], n[k], n[k - 1]));
+		ck_assert_msg(last_ap_named(s[k], n[k], n[k - 1]) == ap,
+			      "signer %d's date widget names appearance %d, not the first's %d", k,
+			      last_ap_named(s[k], n[k], n[k - 1]), ap);
 	}
 	judged(s[3], n[3], "three", 3);
 	/* the three dates are text (the glyphs' standard names) and are drawn */
@@ -179,7 +198,9 @@ updated(const unsigned char *d, size_t n, int num, const char *body, size_t *out
  * what readers draw); 2, the font's matrix changed in place (the same
  * length: drawn at another size); 3, the font redefined by a later update
  * naming a glyph it does not draw. Each time the next signer writes a font
- * of its own and its date names it.
+ * of its own and its date names it. And 4: the font is ours but the earlier
+ * date appearance draws another day (changed in place): the next signer
+ * names the font from an appearance of its own.
  */
 START_TEST(an_earlier_font_not_ours_is_not_used)
 {
@@ -226,12 +247,24 @@ START_TEST(an_earlier_font_not_ours_is_not_used)
 			 zero, zero);
 		h = updated(s1, n1, font, body, &hn);
 		break;
+	case 4:
+		p = offset_of(h, hn, n, ") Tj ET");
+		h[p - 1] = h[p - 1] == '9' ? '8' : (unsigned char)(h[p - 1] + 1);
+		break;
 	}
 	s2 = sign_with_openssl(h, hn, stamps, 2, &n2);
 	ck_assert_mem_eq(s2, h, hn);
-	ck_assert_msg(count_of(s2 + hn, n2 - hn, "/Subtype /Type3") == 1,
-		      "case %d: the second signer drew with the earlier font %d", _i, font);
-	ck_assert_int_gt(last_font_named(s2, n2, hn), font);
+	if (_i == 4) {
+		ck_assert_int_eq(count_of(s2 + hn, n2 - hn, "/Subtype /Type3"), 0);
+		ck_assert_msg(last_font_named(s2, n2, hn) == font,
+			      "case 4: the second signer's date names font %d, not %d",
+			      last_font_named(s2, n2, hn), font);
+		ck_assert_int_gt(last_ap_named(s2, n2, hn), last_ap_named(h, hn, n));
+	} else {
+		ck_assert_msg(count_of(s2 + hn, n2 - hn, "/Subtype /Type3") == 1,
+			      "case %d: the second signer drew with the earlier font %d", _i, font);
+		ck_assert_int_gt(last_font_named(s2, n2, hn), font);
+	}
 	write_file_in_dir(s2, n2, "hostile.pdf");
 	ck_assert_int_eq(run("qpdf --check %s/hostile.pdf >/dev/null", dir), 0);
 	free(d);
@@ -255,7 +288,8 @@ START_TEST(kept_entries_find_the_same_font)
 	struct pdf_doc *doc = NULL;
 	void *entries = NULL;
 	char date[16], other[16];
-	int font;
+	int font, ap;
+	size_t ap_off;
 
 	d = make_plain_pdf(1, &n);
 	s1 = sign_with_openssl(d, n, stamps, 2, &n1);
@@ -269,14 +303,17 @@ START_TEST(kept_entries_find_the_same_font)
 	ck_assert_msg(pdf_doc_open(s2, n2, &doc, &ei) == SP_OK, "%s", ei.msg);
 	pdf_date_text(T0, 480, date);
 	pdf_date_text(T0 + 86400 * 3, 480, other);
-	ck_assert_int_eq(pdf_date_font_find(doc, entries, elen, date), font);
-	ck_assert_int_eq(pdf_date_font_find(doc, NULL, 0, date), font);
+	ck_assert_int_eq(pdf_date_font_find(doc, entries, elen, date, &ap, &ap_off), font);
+	/* the first signer's date appearance, which the second's widget names */
+	ck_assert_int_eq(ap, last_ap_named(s1, n1, n));
+	ck_assert_int_eq(last_ap_named(s2, n2, n1), ap);
+	ck_assert_int_eq(pdf_date_font_find(doc, NULL, 0, date, &ap, &ap_off), font);
 	ck_assert_str_ne(date, other);
-	ck_assert_int_eq(pdf_date_font_find(doc, entries, elen, other), 0);
+	ck_assert_int_eq(pdf_date_font_find(doc, entries, elen, other, &ap, &ap_off), 0);
 	/* entries that place no object from the font's number on find none */
 	ck_assert_int_eq(pdf_date_font_find(doc, entries,
-					    elen / pdf_xref_merged_count(elen) * (size_t)font,
-					    date),
+					    elen / pdf_xref_merged_count(elen) * (size_t)font, date,
+					    &ap, &ap_off),
 			 0);
 	pdf_doc_free(doc);
 	free(entries);
@@ -294,7 +331,7 @@ main(void)
 	TCase *tc = test_tcase(s, "judges", setup, teardown, 1, 120);
 
 	tcase_add_test(tc, later_dates_draw_with_the_first_font);
-	tcase_add_loop_test(tc, an_earlier_font_not_ours_is_not_used, 0, 4);
+	tcase_add_loop_test(tc, an_earlier_font_not_ours_is_not_used, 0, 5);
 	tcase_add_test(tc, kept_entries_find_the_same_font);
 	return test_suite_run(s);
 }
