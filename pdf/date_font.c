@@ -241,8 +241,30 @@ named_font(const unsigned char *d, size_t len, size_t off)
 	return n;
 }
 
-/* the newest objects of a file looked at for a date appearance: more than one update
-   writes (some 16 a signature, a long-term update's after it) */
+/*
+ * The appearance a widget at off names ("/AP <</N N 0 R>>" in a widget as
+ * sign.c writes it), 0 when the object there is not such a widget.
+ */
+static int
+named_ap(const unsigned char *d, size_t len, size_t off)
+{
+	static const char widget[] = " 0 obj\n<</Type /Annot /Subtype /Widget ", ap[] = "/AP <</N ";
+	const unsigned char *f, *e;
+	size_t p = off, end = len - off < 512 ? len : off + 512;
+	int n;
+
+	if (objnum(d, end, &p) == 0 || !at(d, end, p, widget) ||
+	    (e = memmem(d + p, end - p, "\nendobj", 7)) == NULL ||
+	    (f = memmem(d + p, (size_t)(e - d) - p, ap, sizeof(ap) - 1)) == NULL)
+		return 0;
+	p = (size_t)(f - d) + sizeof(ap) - 1;
+	if ((n = objnum(d, end, &p)) == 0 || !at(d, end, p, " 0 R>>"))
+		return 0;
+	return n;
+}
+
+/* the newest objects of a file looked at for a date widget or appearance: more than
+   one update writes (some 9 a signature, a long-term update's after it) */
 #define RECENT_OBJS 64
 
 int
@@ -254,7 +276,7 @@ pdf_date_font_find(struct pdf_doc *doc, const void *entries, size_t elen, const 
 	unsigned char *t = NULL;
 	size_t nrevs = 0, tlen = 0, off, count, seen = 0, num;
 	struct sp_errinfo ign;
-	int font = 0, tried = 0, f;
+	int font = 0, tried = 0, f, a;
 
 	*ap = 0;
 	*ap_off = 0;
@@ -273,18 +295,24 @@ pdf_date_font_find(struct pdf_doc *doc, const void *entries, size_t elen, const 
 		entries = mine;
 	}
 	/* the newest objects first (an update's numbers follow the file's): the date
-	   appearance of the latest signature that drew one */
+	   appearance of the latest signature that drew one, written in its update or
+	   named by its widget (an earlier update's, which may be far older) */
 	count = pdf_xref_merged_count(elen);
 	for (num = count; num-- > 1 && seen < RECENT_OBJS && font == 0;) {
 		if (!pdf_xref_merged_place(entries, elen, (int)num, 0, &off) || off >= doc->len)
 			continue;
 		seen++;
-		if ((f = named_font(doc->data, doc->len, off)) == 0 || f == tried)
+		a = (int)num;
+		if ((f = named_font(doc->data, doc->len, off)) == 0 &&
+		    (a = named_ap(doc->data, doc->len, off)) > 0 &&
+		    pdf_xref_merged_place(entries, elen, a, 0, &off) && off < doc->len)
+			f = named_font(doc->data, doc->len, off);
+		if (f == 0 || f == tried)
 			continue;
 		tried = f;
 		if (font_is_ours(doc, entries, elen, f, text)) {
 			font = f;
-			*ap = (int)num;
+			*ap = a;
 			*ap_off = off;
 		}
 	}

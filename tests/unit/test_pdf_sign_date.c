@@ -154,6 +154,37 @@ write_file_in_dir(const unsigned char *d, size_t n, const char *name)
 	write_file(path, d, n);
 }
 
+/*
+ * Twelve signers the same day, each adding 7 new objects: the first's font
+ * and appearance lie further back than the newest objects looked at (64)
+ * from the eleventh on; each later signer still finds them through the date
+ * widget of the signer before it.
+ */
+START_TEST(the_first_font_is_found_far_back)
+{
+	unsigned char *s[13];
+	size_t n[13];
+	int ap = 0, k;
+
+	s[0] = make_plain_pdf(1, &n[0]);
+	for (k = 1; k <= 12; k++) {
+		s[k] = sign_with_openssl(s[k - 1], n[k - 1], stamps, 2, &n[k]);
+		if (k == 1) {
+			ap = last_ap_named(s[1], n[1], n[0]);
+			continue;
+		}
+		ck_assert_msg(count_of(s[k] + n[k - 1], n[k] - n[k - 1], "/Subtype /Type3") == 0 &&
+				      last_ap_named(s[k], n[k], n[k - 1]) == ap,
+			      "signer %d wrote a font or date appearance of its own (names %d, not "
+			      "%d)",
+			      k, last_ap_named(s[k], n[k], n[k - 1]), ap);
+		free(s[k - 1]);
+	}
+	judged(s[12], n[12], "twelve", 12);
+	free(s[12]);
+}
+END_TEST
+
 /* The byte after the first occurrence of what in d[from..n) (asserted there). */
 static size_t
 offset_of(const unsigned char *d, size_t n, size_t from, const char *what)
@@ -331,6 +362,7 @@ main(void)
 	TCase *tc = test_tcase(s, "judges", setup, teardown, 1, 120);
 
 	tcase_add_test(tc, later_dates_draw_with_the_first_font);
+	tcase_add_test(tc, the_first_font_is_found_far_back);
 	tcase_add_loop_test(tc, an_earlier_font_not_ours_is_not_used, 0, 5);
 	tcase_add_test(tc, kept_entries_find_the_same_font);
 	return test_suite_run(s);
