@@ -218,49 +218,43 @@ out:
 }
 
 /*
- * The font a date appearance at off names ("/Font <</D0 N 0 R>>" in the
- * dictionary of a form XObject, as sign_ap.c writes it), 0 when the object
- * there is not such an appearance.
+ * The object key names ("N 0 R>>" after it) in the object at off that
+ * starts as head says (after "N") and holds key before stop: 0 when not so.
  */
 static int
-named_font(const unsigned char *d, size_t len, size_t off)
+named_ref(const unsigned char *d, size_t len, size_t off, const char *head, const char *stop,
+	  const char *key)
 {
-	static const char form[] = " 0 obj\n<</Type /XObject /Subtype /Form /BBox [",
-			  font[] = "/Font <</D0 ";
-	const unsigned char *f, *st;
+	const unsigned char *f, *e;
 	size_t p = off, end = len - off < 512 ? len : off + 512;
 	int n;
 
-	if (objnum(d, end, &p) == 0 || !at(d, end, p, form) ||
-	    (st = memmem(d + p, end - p, ">>\nstream\n", 10)) == NULL ||
-	    (f = memmem(d + p, (size_t)(st - d) - p, font, sizeof(font) - 1)) == NULL)
+	if (objnum(d, end, &p) == 0 || !at(d, end, p, head) ||
+	    (e = memmem(d + p, end - p, stop, strlen(stop))) == NULL ||
+	    (f = memmem(d + p, (size_t)(e - d) - p, key, strlen(key))) == NULL)
 		return 0;
-	p = (size_t)(f - d) + sizeof(font) - 1;
+	p = (size_t)(f - d) + strlen(key);
 	if ((n = objnum(d, end, &p)) == 0 || !at(d, end, p, " 0 R>>"))
 		return 0;
 	return n;
 }
 
-/*
- * The appearance a widget at off names ("/AP <</N N 0 R>>" in a widget as
- * sign.c writes it), 0 when the object there is not such a widget.
- */
+/* The font a date appearance at off names ("/Font <</D0 N 0 R>>" in the dictionary of a
+   form XObject, as sign_ap.c writes it), 0 when the object there is not one. */
+static int
+named_font(const unsigned char *d, size_t len, size_t off)
+{
+	return named_ref(d, len, off, " 0 obj\n<</Type /XObject /Subtype /Form /BBox [",
+			 ">>\nstream\n", "/Font <</D0 ");
+}
+
+/* The appearance a widget at off names ("/AP <</N N 0 R>>" in a widget as sign.c writes
+   it), 0 when the object there is not one. */
 static int
 named_ap(const unsigned char *d, size_t len, size_t off)
 {
-	static const char widget[] = " 0 obj\n<</Type /Annot /Subtype /Widget ", ap[] = "/AP <</N ";
-	const unsigned char *f, *e;
-	size_t p = off, end = len - off < 512 ? len : off + 512;
-	int n;
-
-	if (objnum(d, end, &p) == 0 || !at(d, end, p, widget) ||
-	    (e = memmem(d + p, end - p, "\nendobj", 7)) == NULL ||
-	    (f = memmem(d + p, (size_t)(e - d) - p, ap, sizeof(ap) - 1)) == NULL)
-		return 0;
-	p = (size_t)(f - d) + sizeof(ap) - 1;
-	if ((n = objnum(d, end, &p)) == 0 || !at(d, end, p, " 0 R>>"))
-		return 0;
-	return n;
+	return named_ref(d, len, off, " 0 obj\n<</Type /Annot /Subtype /Widget ", "\nendobj",
+			 "/AP <</N ");
 }
 
 /* the newest objects of a file looked at for a date widget or appearance: more than
