@@ -448,6 +448,13 @@ struct pdf_sig_params {
 	   (pdf_sha256_new over the same buffer and length), not hashed again;
 	   NULL: hashed here */
 	const struct pdf_sha256 *orig_hash;
+	/* the merged cross-reference entries of exactly the document's bytes
+	   (pdf_xref_merged_ex's *entries), when the caller kept them: a date stamp
+	   finds through them the font an earlier update wrote, to draw with it rather
+	   than write it again (NULL: they are read from the bytes when a date is
+	   placed) */
+	const void *xref_entries;
+	size_t xref_entries_len;
 };
 
 /*

@@ -550,6 +550,35 @@ int pdfw_stream(struct pdfw *w, int num, const char *dict_body, const unsigned c
  * glyphs text draws (the update's one date): its object number, or < 0.
  */
 int pdf_date_font_write(struct pdfw *w, const char *text, struct sp_errinfo *ei) SP_WUR;
+/*
+ * date_font.c: the font an earlier update of doc wrote that
+ * pdf_date_font_write() would write for text, byte for byte, where doc's
+ * cross-reference chain places its objects (entries[0..elen): the merged
+ * entries of doc's bytes, pdf_xref_merged_ex's; NULL: read here): its object
+ * number, which a date appearance may name; 0 when none (then the update
+ * writes its own). Looked for through the date appearance of the latest
+ * update that drew one, among the newest objects: that appearance's number
+ * and offset into *ap, *ap_off (0: none found) for pdf_date_ap_is(). Never
+ * for an encrypted file.
+ */
+int pdf_date_font_find(struct pdf_doc *doc, const void *entries, size_t elen, const char *text,
+		       int *ap, size_t *ap_off);
+/*
+ * date_font.c: 1 when object num at off in doc (pdf_date_font_find's *ap,
+ * *ap_off) is byte for byte the stream pdfw_stream() would write under that
+ * number with dict and content[0..len): the date appearance this update
+ * would write, which its widgets may then name instead.
+ */
+int pdf_date_ap_is(const struct pdf_doc *doc, int num, size_t off, const char *dict,
+		   const unsigned char *content, size_t len);
+/*
+ * xref_merged.c: where the merged entries entries[0..len) (pdf_xref_merged_ex's
+ * *entries of a file) place object num: 1 with *off (counted from the header,
+ * as the tables give it) when it is in use with generation gen, else 0. And how
+ * many numbers such entries cover (0: not such entries). Pure: any thread.
+ */
+int pdf_xref_merged_place(const void *entries, size_t len, int num, int gen, size_t *off) SP_WUR;
+size_t pdf_xref_merged_count(size_t len);
 /* The xref section (kind of the previous revision), trailer and %%EOF. */
 int pdfw_finish(struct pdfw *w, const struct pdf_doc *doc, struct sp_errinfo *ei) SP_WUR;
 /*

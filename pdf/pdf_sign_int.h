@@ -27,9 +27,13 @@ struct sign_ctx {
 	struct seal_objs *so;
 	const struct pdf_seal *seals;
 	int sig, field;
-	int date_font; /* the date stamps' font, once written (0: not yet) */
-	int ncomp;     /* what the output intent draws in: 3 RGB, 4 CMYK, 1 grey */
-	int stencil;   /* PDF/A-1 (no transparency): a seal masked by a 1-bit /Mask;
+	int date_font; /* the date stamps' font, once written or found (0: not yet) */
+	/* the latest earlier date appearance that names date_font (found with it), its
+	   offset: the widgets' own when it is byte for byte theirs (0: none) */
+	int date_ap;
+	size_t date_ap_off;
+	int ncomp;   /* what the output intent draws in: 3 RGB, 4 CMYK, 1 grey */
+	int stencil; /* PDF/A-1 (no transparency): a seal masked by a 1-bit /Mask;
 			  -1 until the first seal picture asks */
 	/* a PDF/A file without an output intent: RGB in an ICC-based sRGB space, its
 	   profile's stream written once, when first drawn in (srgb_obj, else 0);

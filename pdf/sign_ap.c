@@ -181,7 +181,7 @@ sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei)
 	struct sp_buf *t = &c->t;
 	struct sp_buf content;
 	char space[32];
-	int num = pdfw_alloc(&c->w), r;
+	int num, r;
 
 	sp_buf_init(&content, 1 << 16);
 	sp_buf_reset(t);
@@ -192,7 +192,12 @@ sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei)
 	if (wr->mode == PDF_PLACE_DATE) {
 		char date[16];
 		pdf_date_text(c->par->signing_time, c->par->utc_offset_min, date);
-		/* one font for every date stamp of the update, written before this stream */
+		/* one font for every date stamp of the update: an earlier update's that is
+		   byte for byte ours, else written before this stream */
+		if (!c->date_font)
+			c->date_font = pdf_date_font_find(c->doc, c->par->xref_entries,
+							  c->par->xref_entries_len, date,
+							  &c->date_ap, &c->date_ap_off);
 		if (!c->date_font && (c->date_font = pdf_date_font_write(&c->w, date, ei)) < 0) {
 			sp_buf_cleanup(&content);
 			return c->date_font;
@@ -237,6 +242,15 @@ sign_ap_write(struct sign_ctx *c, size_t i, struct sp_errinfo *ei)
 		    sp_buf_addstr(&content, " 0 cm\n/Im0 Do\nQ\n") < 0)
 			goto oom;
 	}
+	/* a date stamp as the earlier update drew it (the same day, size, turn and colours,
+	   the same font): its appearance, not a copy of it */
+	if (wr->mode == PDF_PLACE_DATE && c->date_ap > 0 &&
+	    pdf_date_ap_is(c->doc, c->date_ap, c->date_ap_off, (const char *)t->data, content.data,
+			   content.len)) {
+		sp_buf_cleanup(&content);
+		return c->date_ap;
+	}
+	num = pdfw_alloc(&c->w);
 	r = pdfw_stream(&c->w, num, (const char *)t->data, content.data, content.len, ei);
 	sp_buf_cleanup(&content);
 	return r < 0 ? r : num;

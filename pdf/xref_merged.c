@@ -364,3 +364,22 @@ out:
 	sp_buf_cleanup(&idx);
 	return r;
 }
+
+int
+pdf_xref_merged_place(const void *entries, size_t len, int num, int gen, size_t *off)
+{
+	const struct mentry *m = entries;
+
+	*off = 0;
+	if (m == NULL || len % sizeof(*m) != 0 || num <= 0 || (size_t)num >= len / sizeof(*m) ||
+	    m[num].off <= 0 || m[num].gen != gen)
+		return 0;
+	*off = (size_t)m[num].off;
+	return 1;
+}
+
+size_t
+pdf_xref_merged_count(size_t len)
+{
+	return len % sizeof(struct mentry) == 0 ? len / sizeof(struct mentry) : 0;
+}

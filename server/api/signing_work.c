@@ -388,8 +388,10 @@ signing_prep_work(void *arg, struct sp_errinfo *ei)
 	size_t npl = 0;
 	X509 *cert = NULL;
 	json_t *doc = j->doc, *rects = NULL;
-	const uint8_t *data = NULL;
-	size_t len = 0;
+	const uint8_t *data = NULL, *xm = NULL;
+	size_t len = 0, xmlen = 0;
+	struct blob_ref *xref = NULL;
+	uint8_t xkey[32];
 	int needs_seal, r = SP_ERR_INTERNAL;
 
 	memset(&res, 0, sizeof(res));
@@ -446,6 +448,14 @@ signing_prep_work(void *arg, struct sp_errinfo *ei)
 		goto out;
 	memset(&params, 0, sizeof(params));
 	params.orig_hash = bh;
+	/* the merged cross-reference entries the completion that stored these bytes kept
+	   (reads "xmrg", their digest): a date stamp finds an earlier update's font through
+	   them, not through a read of every section */
+	blob_cache_key("xmrg", j->base_dig, xkey);
+	if (blob_cache_borrow(j->reads, xkey, &xm, &xmlen, &xref) == SP_OK) {
+		params.xref_entries = xm;
+		params.xref_entries_len = xmlen;
+	}
 	/* The placeholder holds exactly what this signer's CMS can take. */
 	if ((r = tsa_provider_contents_max(j->tsa, cert, alg, res.chain, &params.contents_max,
 					   ei)) != SP_OK)
@@ -503,6 +513,7 @@ signing_prep_work(void *arg, struct sp_errinfo *ei)
 	kept_pack(j);
 	r = SP_OK;
 out:
+	blob_cache_return(xref);
 	crypto_cert_result_cleanup(&res);
 	/* qpdf's parse of the held revision back with it, for the next open of it here */
 	if (pdoc != NULL && held != NULL)
