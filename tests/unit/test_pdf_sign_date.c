@@ -27,6 +27,18 @@ count_of(const unsigned char *d, size_t n, const char *s)
 	return k;
 }
 
+/* The decimal number at d[p..n) (0: none), read within d: strtol and atoi
+   read on to a NUL, which a file's bytes need not have (ASan) */
+static int
+num_at(const unsigned char *d, size_t n, size_t p)
+{
+	int num = 0;
+
+	for (; p < n && d[p] >= '0' && d[p] <= '9' && num < 100000000; p++)
+		num = num * 10 + (d[p] - '0');
+	return num;
+}
+
 /* The number after the last key ("/Font <</D0 ") in d[from..n) (0: none). */
 static int
 last_named(const unsigned char *d, size_t n, size_t from, const char *key)
@@ -37,7 +49,7 @@ last_named(const unsigned char *d, size_t n, size_t from, const char *key)
 		last = f;
 		p = f + 1;
 	}
-	return last ? atoi((const char *)last + strlen(key)) : 0;
+	return last ? num_at(d, n, (size_t)(last - d) + strlen(key)) : 0;
 }
 
 /* the font the last date appearance of d[from..n) names */
@@ -171,6 +183,7 @@ START_TEST(the_first_font_is_found_far_back)
 		s[k] = sign_with_openssl(s[k - 1], n[k - 1], stamps, 2, &n[k]);
 		if (k == 1) {
 			ap = last_ap_named(s[1], n[1], n[0]);
+			free(s[0]);
 			continue;
 		}
 		ck_assert_msg(count_of(s[k] + n[k - 1], n[k] - n[k - 1], "/Subtype /Type3") == 0 &&
@@ -245,7 +258,7 @@ START_TEST(an_earlier_font_not_ours_is_not_used)
 	font = last_font_named(s1, n1, n);
 	/* the zero's stream: every date of this century draws one */
 	p = offset_of(s1, n1, offset_of(s1, n1, n, "/CharProcs <<"), "/zero ");
-	zero = atoi((const char *)s1 + p + 6);
+	zero = num_at(s1, n1, p + 6);
 	ck_assert_int_gt(zero, 0);
 	h = malloc(n1);
 	memcpy(h, s1, n1);
