@@ -11,6 +11,8 @@
  * PKCS#11 data object (p11data.c: CKO_DATA, CKA_APPLICATION "sealpact-seal",
  * CKA_LABEL the seal id, public, on the token), and only then tells the
  * server it is installed. A seal that fails a check is not stored.
+ *
+ * What every subcommand shares (usage errors, IDs, requests) is seal_run.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include "contracts_int.h"
 #include "login_int.h"
 #include "p11data_int.h"
+#include "seal_run.h"
 #include "seals_int.h"
 
 #define SCAN_READ_MAX ((size_t)64 * 1024 * 1024) /* the server caps it lower */
@@ -33,190 +36,30 @@
 #define SESEAL_MAX ((size_t)4 * 1024 * 1024)
 #define PIN_MAX 256
 
-/*
- * One run of `sealpact seal`: the client opens at the first request, so a
- * usage error is reported as one whether or not a session is saved.
- */
-struct seal_run {
-	const struct client_cli *cli;
-	struct client *c; /* NULL until the first request */
-};
-
-/* The command a usage error names: "seal SUB" (its help is under "seal"). */
-#define SEAL_CMD_MAX 32
-
-static const char *
-seal_cmd(const char *sub, char *cmd)
-{
-	snprintf(cmd, SEAL_CMD_MAX, "seal %s", sub);
-	return cmd;
-}
-
-static int
-usage(const char *sub, const char *msg)
-{
-	char cmd[SEAL_CMD_MAX];
-
-	return client_usage(seal_cmd(sub, cmd), "%s", msg);
-}
-
-static int
-usage_arg(const char *sub, const char *arg)
-{
-	char cmd[SEAL_CMD_MAX];
-
-	return client_usage(seal_cmd(sub, cmd), "unexpected argument '%s'", arg);
-}
-
-static int
-opt_error(const char *sub, int ch, char *const argv[])
-{
-	char cmd[SEAL_CMD_MAX];
-
-	return client_option_error(seal_cmd(sub, cmd), ch, argv);
-}
-
-static int
-fail(const char *sub, int status, const struct sp_errinfo *ei)
-{
-	fprintf(stderr, "sealpact: seal %s: %s\n", sub, ei->msg);
-	return status;
-}
-
-/* An application or seal id: 1..18 decimal digits (the API's pattern). */
-static int
-id_ok(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	return n >= 1 && n <= 18 && strspn(s, "0123456789") == n;
-}
-
-/*
- * The ID a subcommand starts with, the first of its n arguments: 0 when it
- * is one, else the usage error that says which ID and where it comes from
- * (each subcommand printed its own "usage: seal ... APPLICATION_ID" line,
- * under a help that calls it APP_ID).
- */
-static int
-id_arg(const char *sub, int n, char **args, int seal)
-{
-	char cmd[SEAL_CMD_MAX];
-	const char *what = seal ? "a seal ID ('seal list' shows it)"
-				: "an application ID ('seal apply' printed it)";
-
-	if (n < 1)
-		return client_usage(seal_cmd(sub, cmd), "give %s", what);
-	if (!id_ok(args[0]))
-		return client_usage(seal_cmd(sub, cmd), "'%s' is not %s", args[0], what);
-	return 0;
-}
-
-static int
-type_ok(const char *t)
-{
-	return strcmp(t, "official") == 0 || strcmp(t, "contract") == 0;
-}
-
-static const char *
-type_name(const char *t)
-{
-	if (strcmp(t, "official") == 0)
-		return "official seal 公章";
-	if (strcmp(t, "contract") == 0)
-		return "contract seal 合同专用章";
-	return t;
-}
-
-/* A string from the server, terminal-safe, "-" when absent. */
-static const char *
-s(json_t *o, const char *k)
-{
-	return client_json_text(o, k, "-");
-}
-
-/*
- * One request. want is the expected status; *doc gets the JSON answer when
- * doc is not NULL; resp (when not NULL) keeps the raw answer. Returns 0 or
- * the exit status after printing why.
- */
-static int
-request(struct seal_run *sr, const char *sub, const char *method, const char *path,
-	const void *body, size_t len, const char *ctype, long want, json_t **doc,
-	struct client_response *keep)
-{
-	/* cppcheck-suppress uninitvar ; own is initialized before use, when it is used */
-	struct client_response own, *resp = keep != NULL ? keep : &own;
-	struct sp_errinfo ei;
-	char cmd[32];
-	int r;
-
-	if (doc != NULL)
-		*doc = NULL;
-	if (sr->c == NULL && (r = client_cli_open(sr->cli, "seal", &sr->c)) != 0)
-		return r;
-	snprintf(cmd, sizeof(cmd), "seal %s", sub);
-	sp_errinfo_init(&ei);
-	if (keep == NULL)
-		client_response_init(&own, CLIENT_DEFAULT_MAX_RESPONSE);
-	if (client_request(sr->c, method, path, body, len, ctype, NULL, resp, &ei) != SP_OK) {
-		r = client_cli_transport(cmd, &ei);
-		goto out;
-	}
-	if (resp->status != want) {
-		r = client_cli_said_no(cmd, resp);
-		goto out;
-	}
-	if (doc != NULL &&
-	    (*doc = json_loadb((const char *)resp->body.data, resp->body.len, 0, NULL)) == NULL) {
-		fprintf(stderr, "sealpact: seal %s: the server's answer is not JSON\n", sub);
-		r = 1;
-		goto out;
-	}
-	r = 0;
-out:
-	if (keep == NULL)
-		client_response_cleanup(&own);
-	return r;
-}
-
-static int
-json_request(struct seal_run *c, const char *sub, const char *method, const char *path,
-	     json_t *body, long want, json_t **doc)
-{
-	char *text = NULL;
-	int r;
-
-	if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL)
-		return EX_SOFTWARE;
-	r = request(c, sub, method, path, text, text ? strlen(text) : 0,
-		    text ? "application/json" : NULL, want, doc, NULL);
-	free(text);
-	return r;
-}
-
 static void
 print_application(json_t *a)
 {
 	json_t *org = json_object_get(a, "organization"), *scan = json_object_get(a, "scan");
 
 	printf("application:  %s\nstatus:       %s\nseal name:    %s\ntype:         %s\n",
-	       s(a, "id"), s(a, "status"), s(a, "name"), type_name(s(a, "type")));
-	printf("organization: %s (%s)\napplicant:    %s\n", s(org, "name"), s(org, "credit_code"),
-	       s(a, "applicant"));
+	       seal_text(a, "id"), seal_text(a, "status"), seal_text(a, "name"),
+	       seal_type_name(seal_text(a, "type")));
+	printf("organization: %s (%s)\napplicant:    %s\n", seal_text(org, "name"),
+	       seal_text(org, "credit_code"), seal_text(a, "applicant"));
 	if (json_is_string(json_object_get(a, "replaces_seal_id")))
-		printf("replaces:     seal %s\n", s(a, "replaces_seal_id"));
+		printf("replaces:     seal %s\n", seal_text(a, "replaces_seal_id"));
 	if (json_is_object(scan))
-		printf("scan:         %s, %lld bytes\n", s(scan, "content_type"),
+		printf("scan:         %s, %lld bytes\n", seal_text(scan, "content_type"),
 		       (long long)json_integer_value(json_object_get(scan, "bytes")));
 	else
-		printf("scan:         none (sealpact seal upload %s FILE)\n", s(a, "id"));
-	printf("created:      %s\nsubmitted:    %s\n", s(a, "created_at"), s(a, "submitted_at"));
+		printf("scan:         none (sealpact seal upload %s FILE)\n", seal_text(a, "id"));
+	printf("created:      %s\nsubmitted:    %s\n", seal_text(a, "created_at"),
+	       seal_text(a, "submitted_at"));
 	if (json_is_string(json_object_get(a, "review_note")))
-		printf("review note:  %s\n", s(a, "review_note"));
+		printf("review note:  %s\n", seal_text(a, "review_note"));
 	if (json_is_string(json_object_get(a, "seal_id")))
-		printf("seal:         %s (sealpact seal install %s)\n", s(a, "seal_id"),
-		       s(a, "seal_id"));
+		printf("seal:         %s (sealpact seal install %s)\n", seal_text(a, "seal_id"),
+		       seal_text(a, "seal_id"));
 }
 
 /* The content type the bytes say they are (the server decides the same way). */
@@ -245,7 +88,7 @@ upload_scan(struct seal_run *c, const char *sub, const char *id, const char *fil
 
 	sp_errinfo_init(&ei);
 	if (sp_file_read(file, SCAN_READ_MAX, &data, &len, &ei) != SP_OK)
-		return fail(sub, EX_NOINPUT, &ei);
+		return seal_fail(sub, EX_NOINPUT, &ei);
 	if ((ctype = sniff(data, len)) == NULL) {
 		fprintf(stderr,
 			"sealpact: seal %s: %s is not a PDF, PNG or JPEG file: scan the stamped "
@@ -255,11 +98,11 @@ upload_scan(struct seal_run *c, const char *sub, const char *id, const char *fil
 		return EX_DATAERR;
 	}
 	snprintf(path, sizeof(path), "/api/v1/seal-applications/%s/scan", id);
-	r = request(c, sub, "PUT", path, data, len, ctype, 200, &doc, NULL);
+	r = seal_request(c, sub, "PUT", path, data, len, ctype, 200, &doc, NULL);
 	free(data);
 	if (r == 0) {
 		json_t *scan = json_object_get(doc, "scan");
-		printf("uploaded: %s, %lld bytes\n", s(scan, "content_type"),
+		printf("uploaded: %s, %lld bytes\n", seal_text(scan, "content_type"),
 		       (long long)json_integer_value(json_object_get(scan, "bytes")));
 	}
 	json_decref(doc);
@@ -274,8 +117,9 @@ submit(struct seal_run *c, const char *sub, const char *id)
 	int r;
 
 	snprintf(path, sizeof(path), "/api/v1/seal-applications/%s/submit", id);
-	if ((r = json_request(c, sub, "POST", path, NULL, 200, &doc)) == 0)
-		printf("submitted: application %s is %s\n", s(doc, "id"), s(doc, "status"));
+	if ((r = seal_json_request(c, sub, "POST", path, NULL, 200, &doc)) == 0)
+		printf("submitted: application %s is %s\n", seal_text(doc, "id"),
+		       seal_text(doc, "status"));
 	json_decref(doc);
 	return r;
 }
@@ -303,23 +147,23 @@ cmd_apply(struct seal_run *c, int change, int argc, char **argv)
 		else if (ch == 't')
 			type = optarg;
 		else
-			return opt_error(sub, ch, argv);
+			return seal_opt_error(sub, ch, argv);
 	}
 	if (change) {
-		if ((r = id_arg(sub, argc - optind, argv + optind, 1)) != 0)
+		if ((r = seal_id_arg(sub, argc - optind, argv + optind, 1)) != 0)
 			return r;
 		if (argc - optind > 1)
-			return usage_arg(sub, argv[optind + 1]);
+			return seal_usage_arg(sub, argv[optind + 1]);
 		seal_id = argv[optind];
 	} else if (optind != argc) {
-		return usage_arg(sub, argv[optind]);
+		return seal_usage_arg(sub, argv[optind]);
 	}
-	if (type != NULL && !type_ok(type))
-		return usage(sub, "--type is official (公章) or contract (合同专用章)");
+	if (type != NULL && !seal_type_ok(type))
+		return seal_usage(sub, "--type is official (公章) or contract (合同专用章)");
 	if (change && (name == NULL || type == NULL)) {
 		/* A change keeps what it does not name: the seal's name and type. */
 		snprintf(path, sizeof(path), "/api/v1/seals/%s", seal_id);
-		if ((r = json_request(c, sub, "GET", path, NULL, 200, &old)) != 0)
+		if ((r = seal_json_request(c, sub, "GET", path, NULL, 200, &old)) != 0)
 			return r;
 		if (name == NULL)
 			name = json_string_value(json_object_get(old, "name"));
@@ -328,7 +172,7 @@ cmd_apply(struct seal_run *c, int change, int argc, char **argv)
 	}
 	if (name == NULL || type == NULL) {
 		json_decref(old);
-		return usage(sub, "give --name (the physical seal's name) and --type");
+		return seal_usage(sub, "give --name (the physical seal's name) and --type");
 	}
 	body = json_pack("{s:s,s:s}", "name", name, "type", type);
 	if (body == NULL || (seal_id != NULL && json_object_set_new(body, "replaces_seal_id",
@@ -336,13 +180,14 @@ cmd_apply(struct seal_run *c, int change, int argc, char **argv)
 		r = EX_SOFTWARE;
 		goto out;
 	}
-	if ((r = json_request(c, sub, "POST", "/api/v1/seal-applications", body, 201, &doc)) != 0)
+	if ((r = seal_json_request(c, sub, "POST", "/api/v1/seal-applications", body, 201, &doc)) !=
+	    0)
 		goto out;
 	print_application(doc);
 	printf("next: sealpact seal form %s -o FORM.pdf, print it, stamp it with the physical "
 	       "seal,\n"
 	       "      scan it in colour, then sealpact seal upload %s SCAN --submit\n",
-	       s(doc, "id"), s(doc, "id"));
+	       seal_text(doc, "id"), seal_text(doc, "id"));
 out:
 	json_decref(body);
 	json_decref(doc);
@@ -363,26 +208,26 @@ cmd_form(struct seal_run *c, int argc, char **argv)
 	if ((r = client_output_opt("seal form", argc, argv, &out)) != 0)
 		return r;
 	n = argc - optind;
-	if ((r = id_arg("form", n, argv + optind, 0)) != 0)
+	if ((r = seal_id_arg("form", n, argv + optind, 0)) != 0)
 		return r;
 	if (out == NULL && n == 2) {
 		out = argv[optind + 1];
 		client_output_deprecated("seal form", "seal form APP_ID -o FILE.pdf");
 	} else if (n > (out == NULL ? 2 : 1)) {
-		return usage_arg("form", argv[optind + (out == NULL ? 2 : 1)]);
+		return seal_usage_arg("form", argv[optind + (out == NULL ? 2 : 1)]);
 	} else if (out == NULL) {
-		return usage("form", "give the form's file with -o FILE.pdf");
+		return seal_usage("form", "give the form's file with -o FILE.pdf");
 	}
 	snprintf(path, sizeof(path), "/api/v1/seal-applications/%s/form", argv[optind]);
 	client_response_init(&resp, FORM_MAX);
-	if ((r = request(c, "form", "GET", path, NULL, 0, NULL, 200, NULL, &resp)) != 0)
+	if ((r = seal_request(c, "form", "GET", path, NULL, 0, NULL, 200, NULL, &resp)) != 0)
 		goto out;
 	sp_errinfo_init(&ei);
 	if (resp.body.len < 5 || memcmp(resp.body.data, "%PDF-", 5) != 0) {
 		fprintf(stderr, "sealpact: seal form: the server sent no PDF\n");
 		r = 1;
 	} else if (sp_file_write(out, resp.body.data, resp.body.len, 0644, &ei) != SP_OK) {
-		r = fail("form", EX_CANTCREAT, &ei);
+		r = seal_fail("form", EX_CANTCREAT, &ei);
 	} else {
 		printf("saved the application form to %s (%zu bytes)\n", out, resp.body.len);
 	}
@@ -402,15 +247,15 @@ cmd_upload(struct seal_run *c, int argc, char **argv)
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (ch != 's')
-			return opt_error("upload", ch, argv);
+			return seal_opt_error("upload", ch, argv);
 		do_submit = 1;
 	}
-	if ((r = id_arg("upload", argc - optind, argv + optind, 0)) != 0)
+	if ((r = seal_id_arg("upload", argc - optind, argv + optind, 0)) != 0)
 		return r;
 	if (argc - optind < 2)
-		return usage("upload", "give the scan's file (PDF, PNG or JPEG)");
+		return seal_usage("upload", "give the scan's file (PDF, PNG or JPEG)");
 	if (argc - optind > 2)
-		return usage_arg("upload", argv[optind + 2]);
+		return seal_usage_arg("upload", argv[optind + 2]);
 	if ((r = upload_scan(c, "upload", argv[optind], argv[optind + 1])) != 0 || !do_submit)
 		return r;
 	return submit(c, "upload", argv[optind]);
@@ -448,19 +293,19 @@ cmd_modify(struct seal_run *c, int argc, char **argv)
 			do_submit = 1;
 			break;
 		default:
-			return opt_error("modify", ch, argv);
+			return seal_opt_error("modify", ch, argv);
 		}
 	}
-	if ((r = id_arg("modify", argc - optind, argv + optind, 0)) != 0)
+	if ((r = seal_id_arg("modify", argc - optind, argv + optind, 0)) != 0)
 		return r;
 	if (argc - optind > 1)
-		return usage_arg("modify", argv[optind + 1]);
+		return seal_usage_arg("modify", argv[optind + 1]);
 	id = argv[optind];
-	if (type != NULL && !type_ok(type))
-		return usage("modify", "--type is official (公章) or contract (合同专用章)");
+	if (type != NULL && !seal_type_ok(type))
+		return seal_usage("modify", "--type is official (公章) or contract (合同专用章)");
 	if (name == NULL && type == NULL && scan == NULL && !do_submit)
-		return usage("modify",
-			     "nothing to change: give --name, --type, --scan or --submit");
+		return seal_usage("modify",
+				  "nothing to change: give --name, --type, --scan or --submit");
 	if (name != NULL || type != NULL) {
 		if ((body = json_object()) == NULL ||
 		    (name != NULL && json_object_set_new(body, "name", json_string(name)) != 0) ||
@@ -469,10 +314,11 @@ cmd_modify(struct seal_run *c, int argc, char **argv)
 			goto out;
 		}
 		snprintf(path, sizeof(path), "/api/v1/seal-applications/%s", id);
-		if ((r = json_request(c, "modify", "PATCH", path, body, 200, &doc)) != 0)
+		if ((r = seal_json_request(c, "modify", "PATCH", path, body, 200, &doc)) != 0)
 			goto out;
-		printf("modified: application %s is %s (name %s, %s)\n", s(doc, "id"),
-		       s(doc, "status"), s(doc, "name"), type_name(s(doc, "type")));
+		printf("modified: application %s is %s (name %s, %s)\n", seal_text(doc, "id"),
+		       seal_text(doc, "status"), seal_text(doc, "name"),
+		       seal_type_name(seal_text(doc, "type")));
 	}
 	if (scan != NULL && (r = upload_scan(c, "modify", id, scan)) != 0)
 		goto out;
@@ -491,19 +337,20 @@ cmd_one(struct seal_run *c, const char *sub, int argc, char **argv)
 	json_t *doc = NULL;
 	int r;
 
-	if ((r = id_arg(sub, argc - 1, argv + 1, 0)) != 0)
+	if ((r = seal_id_arg(sub, argc - 1, argv + 1, 0)) != 0)
 		return r;
 	if (argc > 2)
-		return usage_arg(sub, argv[2]);
+		return seal_usage_arg(sub, argv[2]);
 	if (strcmp(sub, "submit") == 0)
 		return submit(c, sub, argv[1]);
 	if (strcmp(sub, "cancel") == 0) {
 		snprintf(path, sizeof(path), "/api/v1/seal-applications/%s/cancel", argv[1]);
-		if ((r = json_request(c, sub, "POST", path, NULL, 200, &doc)) == 0)
-			printf("cancelled: application %s is %s\n", s(doc, "id"), s(doc, "status"));
+		if ((r = seal_json_request(c, sub, "POST", path, NULL, 200, &doc)) == 0)
+			printf("cancelled: application %s is %s\n", seal_text(doc, "id"),
+			       seal_text(doc, "status"));
 	} else {
 		snprintf(path, sizeof(path), "/api/v1/seal-applications/%s", argv[1]);
-		if ((r = json_request(c, sub, "GET", path, NULL, 200, &doc)) == 0)
+		if ((r = seal_json_request(c, sub, "GET", path, NULL, 200, &doc)) == 0)
 			print_application(doc);
 	}
 	json_decref(doc);
@@ -564,7 +411,7 @@ token_opts_parse(struct token_opts *t, const char *sub, int argc, char **argv, i
 			t->json = 1;
 			break;
 		default:
-			return opt_error(sub, ch, argv);
+			return seal_opt_error(sub, ch, argv);
 		}
 	}
 	*first_arg = optind;
@@ -580,7 +427,7 @@ server_status(json_t *items, const char *id)
 
 	json_array_foreach(items, i, it) if (json_is_string(json_object_get(it, "id")) &&
 					     strcmp(json_string_value(json_object_get(it, "id")),
-						    id) == 0) return s(it, "status");
+						    id) == 0) return seal_text(it, "status");
 	return "unknown";
 }
 
@@ -601,7 +448,7 @@ list_token(const struct token_opts *t, json_t *server, json_t *out)
 	sp_errinfo_init(&ei);
 	if (p11data_open(t->module, t->label, t->serial, &p, &ei) != SP_OK ||
 	    p11data_find(p, P11DATA_SEAL_APPLICATION, NULL, &objs, &n, &ei) != SP_OK) {
-		r = fail("list", 1, &ei);
+		r = seal_fail("list", 1, &ei);
 		goto out;
 	}
 	if (!t->json)
@@ -646,13 +493,13 @@ cmd_list(struct seal_run *c, int argc, char **argv)
 	if ((r = token_opts_parse(&t, "list", argc, argv, &first)) != 0)
 		return r;
 	if (first != argc)
-		return usage_arg("list", argv[first]);
+		return seal_usage_arg("list", argv[first]);
 	if ((tok = json_array()) == NULL)
 		return EX_SOFTWARE;
-	if ((r = json_request(c, "list", "GET", "/api/v1/seals?page_size=100", NULL, 200,
-			      &seals)) != 0 ||
-	    (r = json_request(c, "list", "GET", "/api/v1/seal-applications?page_size=100", NULL,
-			      200, &apps)) != 0)
+	if ((r = seal_json_request(c, "list", "GET", "/api/v1/seals?page_size=100", NULL, 200,
+				   &seals)) != 0 ||
+	    (r = seal_json_request(c, "list", "GET", "/api/v1/seal-applications?page_size=100",
+				   NULL, 200, &apps)) != 0)
 		goto out;
 	/* The token needs no PIN: the seals are public objects. */
 	if (t.module != NULL && (r = list_token(&t, json_object_get(seals, "items"), tok)) != 0)
@@ -671,18 +518,21 @@ cmd_list(struct seal_run *c, int argc, char **argv)
 	}
 	printf("On the server (%zu):\n", json_array_size(json_object_get(seals, "items")));
 	json_array_foreach(json_object_get(seals, "items"), i, it)
-		printf("  seal %-8s %-24s %-8s %-9s valid %s .. %s%s\n", s(it, "id"), s(it, "name"),
-		       s(it, "type"), s(it, "status"), s(it, "valid_from"), s(it, "valid_until"),
+		printf("  seal %-8s %-24s %-8s %-9s valid %s .. %s%s\n", seal_text(it, "id"),
+		       seal_text(it, "name"), seal_text(it, "type"), seal_text(it, "status"),
+		       seal_text(it, "valid_from"), seal_text(it, "valid_until"),
 		       json_is_false(json_object_get(it, "usable")) ? "  (not usable now)" : "");
 	printf("Applications (%zu):\n", json_array_size(json_object_get(apps, "items")));
 	json_array_foreach(json_object_get(apps, "items"), i, it)
-		printf("  application %-8s %-24s %-8s %-12s%s%s%s%s\n", s(it, "id"), s(it, "name"),
-		       s(it, "type"), s(it, "status"),
+		printf("  application %-8s %-24s %-8s %-12s%s%s%s%s\n", seal_text(it, "id"),
+		       seal_text(it, "name"), seal_text(it, "type"), seal_text(it, "status"),
 		       json_is_string(json_object_get(it, "seal_id")) ? " seal " : "",
-		       json_is_string(json_object_get(it, "seal_id")) ? s(it, "seal_id") : "",
+		       json_is_string(json_object_get(it, "seal_id")) ? seal_text(it, "seal_id")
+								      : "",
 		       json_is_string(json_object_get(it, "review_note")) ? "  note: " : "",
-		       json_is_string(json_object_get(it, "review_note")) ? s(it, "review_note")
-									  : "");
+		       json_is_string(json_object_get(it, "review_note"))
+			       ? seal_text(it, "review_note")
+			       : "");
 	if (t.module == NULL)
 		printf("(the token is not listed: name its module with --module or "
 		       "SEALPACT_PKCS11_MODULE)\n");
@@ -758,52 +608,52 @@ cmd_install(struct seal_run *c, int argc, char **argv)
 	client_response_init(&resp, SESEAL_MAX);
 	if ((r = token_opts_parse(&t, "install", argc, argv, &first)) != 0)
 		goto out;
-	if ((r = id_arg("install", argc - first, argv + first, 1)) != 0)
+	if ((r = seal_id_arg("install", argc - first, argv + first, 1)) != 0)
 		goto out;
 	if (argc - first > 1) {
-		r = usage_arg("install", argv[first + 1]);
+		r = seal_usage_arg("install", argv[first + 1]);
 		goto out;
 	}
 	id = argv[first];
 	if (t.module == NULL) {
-		r = usage("install", "name the token's PKCS#11 module (--module or "
-				     "SEALPACT_PKCS11_MODULE)");
+		r = seal_usage("install", "name the token's PKCS#11 module (--module or "
+					  "SEALPACT_PKCS11_MODULE)");
 		goto out;
 	}
 	if (t.key_id != NULL && (sp_hex_decode(t.key_id, strlen(t.key_id), key_id, sizeof(key_id),
 					       &key_id_len) != SP_OK ||
 				 key_id_len == 0)) {
-		r = usage("install", "--key-id must be hex (e.g. 01)");
+		r = seal_usage("install", "--key-id must be hex (e.g. 01)");
 		goto out;
 	}
 	sp_errinfo_init(&ei);
 	if (t.maker_cert != NULL && (maker = pem_cert(t.maker_cert, &ei)) == NULL) {
-		r = fail("install", EX_NOINPUT, &ei);
+		r = seal_fail("install", EX_NOINPUT, &ei);
 		goto out;
 	}
 	/* The token before the network: a missing token costs no download. */
 	if (p11data_open(t.module, t.label, t.serial, &p, &ei) != SP_OK ||
 	    p11data_cert_der(p, key_id, key_id_len, &cert, &cert_len, &ei) != SP_OK) {
-		r = fail("install", 1, &ei);
+		r = seal_fail("install", 1, &ei);
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/api/v1/seals/%s", id);
-	if ((r = json_request(c, "install", "GET", path, NULL, 200, &seal)) != 0)
+	if ((r = seal_json_request(c, "install", "GET", path, NULL, 200, &seal)) != 0)
 		goto out;
-	if (strcmp(s(seal, "status"), "approved") != 0 &&
-	    strcmp(s(seal, "status"), "installed") != 0) {
+	if (strcmp(seal_text(seal, "status"), "approved") != 0 &&
+	    strcmp(seal_text(seal, "status"), "installed") != 0) {
 		fprintf(stderr,
 			"sealpact: seal install: seal %s is %s: only an approved seal is "
 			"installed\n",
-			id, s(seal, "status"));
+			id, seal_text(seal, "status"));
 		r = 1;
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/api/v1/seals/%s/seseal", id);
-	if ((r = request(c, "install", "GET", path, NULL, 0, NULL, 200, NULL, &resp)) != 0)
+	if ((r = seal_request(c, "install", "GET", path, NULL, 0, NULL, 200, NULL, &resp)) != 0)
 		goto out;
 	if ((sent = header_cert(c->c, &ei)) == NULL && maker == NULL) {
-		r = fail("install", 1, &ei);
+		r = seal_fail("install", 1, &ei);
 		goto out;
 	}
 	if (maker != NULL && sent != NULL && X509_cmp(maker, sent) != 0) {
@@ -827,27 +677,27 @@ cmd_install(struct seal_run *c, int argc, char **argv)
 		goto out;
 	}
 	if (client_pin_read(t.pin_file, pin, sizeof(pin), &ei) != SP_OK) {
-		r = fail("install", EX_USAGE, &ei);
+		r = seal_fail("install", EX_USAGE, &ei);
 		goto out;
 	}
 	if (p11data_login(p, pin, &ei) != SP_OK ||
 	    p11data_store(p, P11DATA_SEAL_APPLICATION, id, resp.body.data, resp.body.len, &ei) !=
 		    SP_OK) {
-		r = fail("install", 1, &ei);
+		r = seal_fail("install", 1, &ei);
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/api/v1/seals/%s/installed", id);
-	if ((r = json_request(c, "install", "POST", path, NULL, 200, &doc)) != 0) {
+	if ((r = seal_json_request(c, "install", "POST", path, NULL, 200, &doc)) != 0) {
 		fprintf(stderr, "sealpact: seal install: the seal is on the token; run the install "
 				"again to tell the server\n");
 		goto out;
 	}
 	X509_NAME_oneline(X509_get_subject_name(maker), subject, sizeof(subject));
 	printf("installed seal %s (%s, %s) on the token, valid %s .. %s\n", id, info.name,
-	       type_name(info.type), info.valid_from, info.valid_until);
+	       seal_type_name(info.type), info.valid_from, info.valid_until);
 	printf("signed by the seal maker %s; bound to this token's certificate\n",
 	       client_text_clean(subject, subject, sizeof(subject)));
-	printf("status on the server: %s\n", s(doc, "status"));
+	printf("status on the server: %s\n", seal_text(doc, "status"));
 	r = 0;
 out:
 	sp_wipe(pin, sizeof(pin));
