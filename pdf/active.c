@@ -24,11 +24,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pdf_int.h"
 
 /* what an action may be and stay: it moves the view, or asks the viewer to */
 static const char *const kept_types[] = { "/GoTo", "/URI", "/Named", NULL };
+
+/*
+ * The addresses a /URI action may open and stay: a web page, a mail, a phone
+ * number, a file on a web server; or a relative address without a scheme, a
+ * leading slash or a backslash ("www.bank.example/terms", which viewers
+ * complete as a web address). A viewer hands any other to the system:
+ * javascript: to a browser, file: and a UNC path (\\host\share, or
+ * //host/share) to the file system, which on Windows answers a remote share
+ * with the reader's NTLM credentials.
+ */
+static const char *const kept_schemes[] = { "http:", "https:", "mailto:", "tel:", "ftp:", NULL };
+
+/* 1 when a's /URI is a string that starts with one of kept_schemes (any case), or is
+   relative as above */
+static int
+uri_kept(qpdf_data q, qpdf_oh a)
+{
+	qpdf_oh u = qpdf_oh_get_key_if_dict(q, a, "/URI");
+	const char *v;
+	size_t n = 0, len;
+	int i, ok = 0;
+
+	if (qpdf_oh_is_string(q, u) && (v = qpdf_oh_get_binary_string_value(q, u, &n)) != NULL) {
+		for (i = 0; !ok && kept_schemes[i] != NULL; i++) {
+			len = strlen(kept_schemes[i]);
+			ok = n >= len && strncasecmp(v, kept_schemes[i], len) == 0;
+		}
+		/* relative: no scheme (no ':' at all), no leading '/', no '\\' or NUL */
+		ok = ok || (n > 0 && v[0] != '/' && memchr(v, ':', n) == NULL &&
+			    memchr(v, '\\', n) == NULL && memchr(v, '\0', n) == NULL);
+	}
+	qpdf_oh_release(q, u);
+	return ok;
+}
 
 struct walk {
 	qpdf_data q;
@@ -189,6 +224,8 @@ judge_own(struct judge *j, qpdf_oh a, int left)
 		;
 	if (kept_types[i] == NULL)
 		snprintf(j->type, sizeof(j->type), "%s", name[0] ? name + 1 : "untyped");
+	else if (strcmp(kept_types[i], "/URI") == 0 && !uri_kept(q, a))
+		snprintf(j->type, sizeof(j->type), "%s", "URI to no web or mail address");
 	qpdf_oh_release(q, s);
 	if (j->type[0] == '\0') {
 		next = qpdf_oh_get_key_if_dict(q, a, "/Next");

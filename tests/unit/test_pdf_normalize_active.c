@@ -438,6 +438,62 @@ START_TEST(active_content_in_arrays_of_actions)
 }
 END_TEST
 
+/*
+ * A /URI link opens what its address names: a web page, a mail, a phone
+ * number or a relative web address stays; a javascript: address (run by the
+ * browser it is handed to), a file: one, an absolute path and a UNC path (a
+ * remote share, answered on Windows with the reader's credentials) are
+ * removed like any action that does more than move the view.
+ */
+START_TEST(uri_actions_keep_only_web_and_mail_addresses)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R 5 0 R 6 0 R 7 "
+		"0 R 8 0 R 9 0 R 10 0 R 11 0 R] >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI "
+		"(https://bank.example/terms) >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 10 10 20] /A << /S /URI /URI "
+		"(MAILTO:legal@bank.example) >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 20 10 30] /A << /S /URI /URI "
+		"(javascript:app.alert\\(1\\)) >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 30 10 40] /A << /S /URI /URI "
+		"(file:///C:/Windows/System32/calc.exe) >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 40 10 50] /A << /S /URI /URI "
+		"(\\\\\\\\collector.example\\\\share\\\\x.png) >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 50 10 60] /A << /S /GoTo /D [3 0 R /Fit] "
+		"/Next << /S /URI /URI <66696c653a2f2f2f6574632f706173737764> >> >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 60 10 70] /A << /S /URI /URI "
+		"(www.bank.example/annex) >> /AA << /U << /S /URI /URI (tel:+861012345678) >> >> "
+		">>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 70 10 80] /A << /S /URI /URI "
+		"(//relay.example/share/y.png) >> /AA << /U << /S /URI /URI (/etc/passwd) >> >> >>",
+	};
+	static const char *const gone[] = { "javascript:", "calc.exe", "collector", "66696c65",
+					    "file:",       "relay",    "passwd",    NULL };
+	struct pbuf b;
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	int i;
+
+	make(&b, objs, 11);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
+		      ei.msg);
+	for (i = 0; gone[i] != NULL; i++)
+		ck_assert_msg(memmem(n.data, n.len, gone[i], strlen(gone[i])) == NULL,
+			      "the stored upload still opens %s (%zu actions removed)", gone[i],
+			      n.actions_removed);
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "https://bank.example/terms", 26));
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "MAILTO:legal@bank.example", 25));
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "www.bank.example/annex", 22));
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "tel:+861012345678", 17));
+	ck_assert_uint_eq(n.actions_removed, 6);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
 void
 pdf_normalize_active_add(TCase *tc)
 {
@@ -448,4 +504,5 @@ pdf_normalize_active_add(TCase *tc)
 	tcase_add_test(tc, active_content_in_an_object_of_two_roles);
 	tcase_add_test(tc, active_content_in_a_widgets_unlisted_field);
 	tcase_add_test(tc, active_content_in_arrays_of_actions);
+	tcase_add_test(tc, uri_actions_keep_only_web_and_mail_addresses);
 }

