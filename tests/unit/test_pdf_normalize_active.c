@@ -9,6 +9,20 @@
 #include "pdf_int.h"
 #include "test_pdf_normalize.h"
 
+/* objs (count objects, the catalog first) made into a PDF and stored as an upload: asserted
+   SP_OK, the stored copy in *n */
+static void
+stored(const char *const *objs, int count, struct pdf_normalized *n)
+{
+	struct pbuf b;
+	struct sp_errinfo ei;
+
+	make(&b, objs, count);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, n, &ei) == SP_OK, "%s",
+		      ei.msg);
+}
+
 /*
  * Scripts and actions that do more than move the view (pdf/active.c): each
  * party opens the stored upload, where a script on opening could show other
@@ -51,10 +65,7 @@ START_TEST(active_content_dropped_or_refused)
 	struct sp_errinfo ei;
 	int i;
 
-	make(&b, objs, 12);
-	sp_errinfo_init(&ei);
-	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
-		      ei.msg);
+	stored(objs, 12, &n);
 	for (i = 0; gone[i] != NULL; i++)
 		ck_assert_msg(memmem(n.data, n.len, gone[i], strlen(gone[i])) == NULL,
 			      "the stored upload still carries %s", gone[i]);
@@ -345,14 +356,9 @@ START_TEST(active_content_in_an_object_of_two_roles)
 		"<< /Type /Outlines /First 5 0 R /Last 7 0 R /Count 2 >>",
 		"<< /Title (Annex) /Parent 6 0 R /Prev 5 0 R /A << /S /Launch /F (calc.exe) >> >>",
 	};
-	struct pbuf b;
 	struct pdf_normalized n;
-	struct sp_errinfo ei;
 
-	make(&b, objs, 7);
-	sp_errinfo_init(&ei);
-	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
-		      ei.msg);
+	stored(objs, 7, &n);
 	ck_assert_msg(memmem(n.data, n.len, "app.alert", 9) == NULL,
 		      "the stored upload still runs a script when page 2 opens "
 		      "(%zu actions removed)",
@@ -385,14 +391,9 @@ START_TEST(active_content_in_a_widgets_unlisted_field)
 		"<< /FT /Tx /T (amount) /Kids [4 0 R] /AA << /K << /S /JavaScript /JS "
 		"(event.value = 900) >> >> >>",
 	};
-	struct pbuf b;
 	struct pdf_normalized n;
-	struct sp_errinfo ei;
 
-	make(&b, objs, 5);
-	sp_errinfo_init(&ei);
-	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
-		      ei.msg);
+	stored(objs, 5, &n);
 	ck_assert_msg(memmem(n.data, n.len, "event.value", 11) == NULL,
 		      "the stored upload's widget still runs its field's keystroke script "
 		      "(%zu actions removed)",
@@ -422,14 +423,9 @@ START_TEST(active_content_in_arrays_of_actions)
 		"<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /P 3 0 R /Rect [0 0 10 10] "
 		"/AA << /K [<< /S /JavaScript /JS (event.value = 900) >>] >> >>",
 	};
-	struct pbuf b;
 	struct pdf_normalized n;
-	struct sp_errinfo ei;
 
-	make(&b, objs, 5);
-	sp_errinfo_init(&ei);
-	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
-		      ei.msg);
+	stored(objs, 5, &n);
 	ck_assert_msg(memmem(n.data, n.len, "JavaScript", 10) == NULL,
 		      "the stored upload still holds scripts in arrays of actions "
 		      "(%zu actions removed)",
@@ -472,15 +468,10 @@ START_TEST(uri_actions_keep_only_web_and_mail_addresses)
 	};
 	static const char *const gone[] = { "javascript:", "calc.exe", "collector", "66696c65",
 					    "file:",       "relay",    "passwd",    NULL };
-	struct pbuf b;
 	struct pdf_normalized n;
-	struct sp_errinfo ei;
 	int i;
 
-	make(&b, objs, 11);
-	sp_errinfo_init(&ei);
-	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) == SP_OK, "%s",
-		      ei.msg);
+	stored(objs, 11, &n);
 	for (i = 0; gone[i] != NULL; i++)
 		ck_assert_msg(memmem(n.data, n.len, gone[i], strlen(gone[i])) == NULL,
 			      "the stored upload still opens %s (%zu actions removed)", gone[i],
