@@ -42,12 +42,12 @@ static const char *const kept_types[] = { "/GoTo", "/URI", "/Named", NULL };
  */
 static const char *const kept_schemes[] = { "http:", "https:", "mailto:", "tel:", "ftp:", NULL };
 
-/* 1 when a's /URI is a string that starts with one of kept_schemes (any case), or is
-   relative as above */
+/* 1 when h's key is a string that starts with one of kept_schemes (any case), or,
+   when relative is 1, is relative as above */
 static int
-uri_kept(qpdf_data q, qpdf_oh a)
+address_kept(qpdf_data q, qpdf_oh h, const char *key, int relative)
 {
-	qpdf_oh u = qpdf_oh_get_key_if_dict(q, a, "/URI");
+	qpdf_oh u = qpdf_oh_get_key_if_dict(q, h, key);
 	const char *v;
 	size_t n = 0, len;
 	int i, ok = 0;
@@ -58,7 +58,7 @@ uri_kept(qpdf_data q, qpdf_oh a)
 			ok = n >= len && strncasecmp(v, kept_schemes[i], len) == 0;
 		}
 		/* relative: no scheme (no ':' at all), no leading '/', no '\\' or NUL */
-		ok = ok || (n > 0 && v[0] != '/' && memchr(v, ':', n) == NULL &&
+		ok = ok || (relative && n > 0 && v[0] != '/' && memchr(v, ':', n) == NULL &&
 			    memchr(v, '\\', n) == NULL && memchr(v, '\0', n) == NULL);
 	}
 	qpdf_oh_release(q, u);
@@ -92,9 +92,11 @@ enum {
 	SEEN_KEPT = 32,    /* an action judged, with all it chains to: kept */
 	SEEN_BAD = 64,     /* an action judged: not kept */
 	SEEN_ANNOT = 128,  /* read as a page's annotation: what it plays, its /Parent chain */
+	SEEN_PARENT = 256, /* met up an annotation's /Parent chain: the chain above it followed */
 };
-/* SEEN_KEPT: the items of the action's chain (judge), in the bits above these */
-#define SEEN_COUNT_SHIFT 8
+/* SEEN_KEPT: the items of the action's chain (judge, at most CHAIN_TOO_LONG), in the
+   bits above these */
+#define SEEN_COUNT_SHIFT 9
 
 /*
  * The annotation types whose content plays or runs in the viewer once the
@@ -164,7 +166,7 @@ seen_of(struct walk *w, qpdf_oh h)
 /* 1 the first time indirect h is met in role (a SEEN_* bit); a direct object is always
    new (and without room it is met again: every visit is still a step of the budget) */
 static int
-first_visit(struct walk *w, qpdf_oh h, unsigned char role)
+first_visit(struct walk *w, qpdf_oh h, uint16_t role)
 {
 	uint16_t *b = seen_of(w, h);
 
@@ -224,7 +226,7 @@ judge_own(struct judge *j, qpdf_oh a, int left)
 		;
 	if (kept_types[i] == NULL)
 		snprintf(j->type, sizeof(j->type), "%s", name[0] ? name + 1 : "untyped");
-	else if (strcmp(kept_types[i], "/URI") == 0 && !uri_kept(q, a))
+	else if (strcmp(kept_types[i], "/URI") == 0 && !address_kept(q, a, "/URI", 1))
 		snprintf(j->type, sizeof(j->type), "%s", "URI to no web or mail address");
 	qpdf_oh_release(q, s);
 	if (j->type[0] == '\0') {
@@ -359,24 +361,24 @@ actor(struct walk *w, qpdf_oh h, const char *where)
 	triggers(w, h, where);
 }
 
-/* the depth of /Parent a widget's fields are read to (pdf_field_walk's own is less) */
-#define PARENT_DEPTH_MAX 64
-
 /*
  * An annotation's /Parent chain, each an actor: a widget's fields, which
  * viewers take its /AA from (pdf.js collectActions reads /AA up /Parent),
  * whether or not /AcroForm /Fields lists them (review50: an unlisted field's
- * keystroke script ran in the stored upload). Each step is one of the
- * walk's; a chain that loops ends at the depth.
+ * keystroke script ran in the stored upload). pdf.js follows /Parent to any
+ * depth, so the chain is read whole (review51: a script 70 levels up stayed
+ * past a depth of 64): it stops at a field met up a chain before, whose
+ * chain above was read then (or is being read: a loop). Each field is so read
+ * once however many widgets share it, each a step of the walk's budget.
  */
 static int
 parents(struct walk *w, qpdf_oh a, struct sp_errinfo *ei)
 {
 	qpdf_data q = w->q;
 	qpdf_oh p = qpdf_oh_get_key_if_dict(q, a, "/Parent"), up;
-	int d, r = SP_OK;
+	int r = SP_OK;
 
-	for (d = 0; d < PARENT_DEPTH_MAX && qpdf_oh_is_dictionary(q, p); d++) {
+	while (qpdf_oh_is_dictionary(q, p) && first_visit(w, p, SEEN_PARENT)) {
 		if ((r = step(w, ei)) != SP_OK)
 			break;
 		if (first_visit(w, p, SEEN_ACTOR))
@@ -487,12 +489,27 @@ outline(struct walk *w, qpdf_oh root, struct sp_errinfo *ei)
 	return r;
 }
 
-/* the catalog's own: the open action, its triggers, the document's scripts */
+/*
+ * The catalog's own: the open action, its triggers, the document's scripts,
+ * and the base of its relative links (ISO 32000-2 §12.6.4.8, the catalog's
+ * /URI dictionary): PDFium and poppler put /Base in front of a /URI without a
+ * scheme, so a relative link kept above opens whatever the base names; one
+ * that is not itself an address a link may open goes (review51: /Base
+ * (file://host/share/) made "terms.pdf" a remote share).
+ */
 static void
 catalog(struct walk *w, qpdf_oh root)
 {
 	qpdf_data q = w->q;
 	qpdf_oh names = qpdf_oh_get_key_if_dict(q, root, "/Names");
+	qpdf_oh uri = qpdf_oh_get_key_if_dict(q, root, "/URI");
+
+	if (qpdf_oh_has_key(q, uri, "/Base") && !address_kept(q, uri, "/Base", 0)) {
+		note(w, "URI", "the base address of the document's links (/URI /Base)");
+		if (w->strip)
+			qpdf_oh_remove_key(q, uri, "/Base");
+	}
+	qpdf_oh_release(q, uri);
 
 	action_key(w, root, "/OpenAction", "the document's open action");
 	triggers(w, root, "the document's triggers");
