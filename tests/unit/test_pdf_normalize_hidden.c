@@ -143,21 +143,29 @@ START_TEST(script_beyond_the_parent_depth)
 }
 END_TEST
 
-/* signed_objs with an XFA form of two packets, streams 7 and 8 */
+/* signed_objs with an XFA form whose array is xfa, of the packets streams 7 and 8 */
 static int
-signed_xfa2(const char *p1, const char *p2, struct pdf_normalized *n, struct sp_errinfo *ei)
+signed_xfa_in(const char *xfa, const char *p1, const char *p2, struct pdf_normalized *n,
+	      struct sp_errinfo *ei)
 {
-	static char s1[1024], s2[1024];
+	static char s1[1024], s2[1024], cat[256];
 	const char *objs[SIGNED_OBJS + 2];
 
 	memcpy(objs, signed_objs, sizeof(signed_objs));
-	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /XFA [(template) 7 "
-		  "0 R (datasets) 8 0 R] >> >>";
+	snprintf(cat, sizeof(cat),
+		 "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /XFA %s >> >>", xfa);
+	objs[0] = cat;
 	snprintf(s1, sizeof(s1), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(p1), p1);
 	snprintf(s2, sizeof(s2), "<< /Length %zu >>\nstream\n%s\nendstream", strlen(p2), p2);
 	objs[SIGNED_OBJS] = s1;
 	objs[SIGNED_OBJS + 1] = s2;
 	return upload(objs, SIGNED_OBJS + 2, n, ei);
+}
+
+static int
+signed_xfa2(const char *p1, const char *p2, struct pdf_normalized *n, struct sp_errinfo *ei)
+{
+	return signed_xfa_in("[(template) 7 0 R (datasets) 8 0 R]", p1, p2, n, ei);
 }
 
 /*
@@ -204,6 +212,14 @@ START_TEST(signed_xfa_script_the_packet_reader_misses)
 			      cases[i].what, r, ei.msg);
 		ck_assert_str_eq(ei.reason, "pdf_active_content");
 	}
+	/* a stream the array names twice is in the joined document twice: "ipt>" after
+	   "<scr" the second time */
+	ck_assert_msg(signed_xfa_in("[(a) 7 0 R (b) 8 0 R (c) 7 0 R]", "ipt>900</script>",
+				    "<template><subform><field name=\"amount\"><calculate><scr", &n,
+				    &ei) == SP_ERR_UNSUPPORTED,
+		      "the signed XFA form whose <script> is cut around a packet named twice was "
+		      "kept (%s)",
+		      ei.msg);
 }
 END_TEST
 
