@@ -682,6 +682,11 @@ def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096):
     return bytes(out)
 
 
+# the triggers of an /AA dictionary, ISO 32000-2 Tables 197-199
+_TRIGGERS = (b"E", b"X", b"D", b"U", b"Fo", b"Bl", b"PO", b"PC", b"PV", b"PI", b"O", b"C",
+             b"K", b"F", b"V", b"WC", b"WS", b"DS", b"WP", b"DP")
+
+
 def triggers_sharing_one_chain(annots=5000, fan=40):
     """A page of `annots` link annotations, each with all twenty triggers of ISO
     32000-2 Tables 197-199 in its /AA, each naming one GoTo action whose /Next
@@ -689,13 +694,26 @@ def triggers_sharing_one_chain(annots=5000, fan=40):
     (pdf/active.c) judged every trigger's chain anew, up to 32 items each
     (3.2 M items for 100,000 triggers), and counted its steps only at the
     next annotation or at the end."""
-    trig = b" ".join(b"/%s 6 0 R" % t for t in (
-        b"E", b"X", b"D", b"U", b"Fo", b"Bl", b"PO", b"PC", b"PV", b"PI", b"O", b"C",
-        b"K", b"F", b"V", b"WC", b"WS", b"DS", b"WP", b"DP"))
+    trig = b" ".join(b"/%s 6 0 R" % t for t in _TRIGGERS)
     more = {6: b"<< /S /GoTo /D [3 0 R /Fit] /Next [" + b"6 0 R " * fan + b"] >>"}
     for i in range(annots):
         more[7 + i] = b"<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /AA << " + trig + b" >> >>"
     refs = b" ".join(b"%d 0 R" % (7 + i) for i in range(annots))
+    return _doc(_base(more=more, page_extra=b"/Annots [" + refs + b"] "))[0]
+
+
+def triggers_sharing_one_array(annots=6400, items=15):
+    """triggers_sharing_one_chain's page, whose twenty triggers of each /AA
+    name one array of `items` GoTo actions, each a direct dictionary (review51):
+    pdf/active.c remembers its verdict on an indirect action (fff13f5) but not
+    on an array, and a direct action has no number to remember it by, so
+    every trigger judges the array's items again (31 steps a trigger, 4 M for
+    the 1.6 MB file, under the walk's budget of PDF_DOC_MAX_OBJECTS)."""
+    trig = b"".join(b"/%s 6 0 R" % t for t in _TRIGGERS)
+    more = {6: b"[" + b"<</S/GoTo/D 7 0 R>>" * items + b"]", 7: b"[3 0 R /Fit]"}
+    for i in range(annots):
+        more[8 + i] = b"<</Subtype/Link/Rect[0 0 1 1]/AA<<" + trig + b">>>>"
+    refs = b" ".join(b"%d 0 R" % (8 + i) for i in range(annots))
     return _doc(_base(more=more, page_extra=b"/Annots [" + refs + b"] "))[0]
 
 
@@ -892,6 +910,7 @@ BUILDERS = {
     "many_sigs": many_sigs_wide,
     "shared_sig_big_contents": shared_sig_big_contents,
     "triggers_sharing_one_chain": triggers_sharing_one_chain,
+    "triggers_sharing_one_array": triggers_sharing_one_array,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,
 }
