@@ -652,20 +652,23 @@ def shared_sig_big_contents(nfields=1000, contents=1000000):
     return bytes(out)
 
 
-def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096):
+def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096, first=False,
+                          subfilter=b"ETSI.CAdES.detached"):
     """nfields signature fields whose /V all name one real signature (sign(data):
     the DER CMS over its byte range, made by the caller) of a small /Contents,
     its second byte range over `pad` bytes of a stream after it (review50): each
     field is verified on its own, and each verification hashes that range again
-    (the first range's running digest is shared, the second's is not)."""
+    (the first range's running digest is shared, the second's is not). With
+    first, the stream comes before the signature, in its first range
+    (review51)."""
     objs = _base()
     br = b"[0 0000000000 0000000000 0000000000]"
     for i in range(nfields):
         objs[100 + i] = (b"<< /FT /Sig /T (S%d) /V 99 0 R /Type /Annot /Subtype /Widget "
                          b"/Rect [0 0 0 0] /P 3 0 R >>" % i)
-    objs[99] = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
-                b"/ByteRange %s /Contents <%s> >>" % (br, b"0" * (2 * room)))
-    big = 100 + nfields
+    objs[99] = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s "
+                b"/ByteRange %s /Contents <%s> >>" % (subfilter, br, b"0" * (2 * room)))
+    big = 50 if first else 100 + nfields
     objs[big] = _stream(b"", b"%" * pad, compress=False)
     objs[1] = (b"<< /Type /Catalog /Pages 2 0 R /PieceInfo << /Padding << /Private %d 0 R >> >> "
                b"/AcroForm << /Fields [%s] /SigFlags 3 >> >>" % (
@@ -680,6 +683,49 @@ def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096):
     assert len(der) <= 2 * room, "the CMS does not fit"
     out[c + 1:c + 1 + len(der)] = der
     return bytes(out)
+
+
+def _der(tag, body):
+    n = len(body)
+    head = bytes([n]) if n < 0x80 else (
+        bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big"))
+    return bytes([tag]) + head + body
+
+
+def _der_body(e):
+    """The contents of one DER element e."""
+    n = e[1]
+    return e[2 + (n & 0x7f if n & 0x80 else 0):]
+
+
+def _der_items(b):
+    """The elements of DER contents b, each whole."""
+    out, i = [], 0
+    while i < len(b):
+        n, j = b[i + 1], i + 2
+        if n & 0x80:
+            n, j = int.from_bytes(b[j:j + (n & 0x7f)], "big"), j + (n & 0x7f)
+        out.append(b[i:j + n])
+        i = j + n
+    return out
+
+
+def eddsa_noattr_cms(data, cert_der, ed25519_sign):
+    """A CMS SignedData whose one SignerInfo has no signed attributes and an
+    Ed25519 signature over data itself (RFC 8419 §3.1: PureEdDSA over the
+    content), as a Java or node-forge signer makes one and OpenSSL 3.0's cms
+    -sign cannot; ed25519_sign(data) gives the 64-byte value."""
+    tbs = _der_items(_der_body(_der_items(_der_body(cert_der))[0]))
+    if tbs[0][0] == 0xa0:  # the version
+        tbs = tbs[1:]
+    serial, issuer = tbs[0], tbs[2]
+    sha512 = _der(0x30, _der(0x06, bytes.fromhex("608648016503040203")))
+    si = _der(0x30, _der(0x02, b"\x01") + _der(0x30, issuer + serial) + sha512 +
+              _der(0x30, _der(0x06, bytes.fromhex("2b6570"))) + _der(0x04, ed25519_sign(data)))
+    sd = _der(0x30, _der(0x02, b"\x01") + _der(0x31, sha512) +
+              _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010701"))) +
+              _der(0xa0, cert_der) + _der(0x31, si))
+    return _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010702")) + _der(0xa0, sd))
 
 
 # the triggers of an /AA dictionary, ISO 32000-2 Tables 197-199
