@@ -237,6 +237,24 @@ judge_own(struct judge *j, qpdf_oh a, int left)
 	return n < CHAIN_TOO_LONG ? n : CHAIN_TOO_LONG;
 }
 
+/* the items of a, an array of actions or an action with its chain, within left */
+static int
+judge_value(struct judge *j, qpdf_oh a, int left)
+{
+	qpdf_data q = j->q;
+	int i, items, n;
+
+	if (!qpdf_oh_is_array(q, a))
+		return judge_own(j, a, left);
+	items = qpdf_oh_get_array_n_items(q, a);
+	for (i = 0, n = 1; i < items && j->type[0] == '\0'; i++) {
+		qpdf_oh it = qpdf_oh_get_array_item(q, a, i);
+		n += judge(j, it, left - n);
+		qpdf_oh_release(q, it);
+	}
+	return n < CHAIN_TOO_LONG ? n : CHAIN_TOO_LONG;
+}
+
 /*
  * Judge a, which stands where an action stands (/A, a trigger of /AA, an
  * item of /Next): the type of the first action of its chain that is not
@@ -244,17 +262,18 @@ judge_own(struct judge *j, qpdf_oh a, int left)
  * the items read (at most CHAIN_TOO_LONG). An array there is a list of
  * actions, at any depth, as viewers read it (pdf.js _collectJS, review50);
  * a destination stands only under /OpenAction (action_key). With a walk,
- * each indirect action is judged once, on its own, and its verdict and
- * items remembered: a chain that many triggers or actions share is read
- * once (review50: 400,000 triggers naming one chain took 15 s of CPU), and
- * every item is a step of the walk's budget.
+ * each indirect action or array of actions is judged once, on its own, and
+ * its verdict and items remembered: a chain or a list that many triggers or
+ * actions share is read once (review50: 400,000 triggers naming one chain
+ * took 15 s of CPU; review51: 128,000 naming one array of fifteen direct
+ * actions, 2.8 s), and every item is a step of the walk's budget.
  */
 static int
 judge(struct judge *j, qpdf_oh a, int left)
 {
 	qpdf_data q = j->q;
 	uint16_t *b = NULL;
-	int i, n = 0;
+	int n = 0;
 
 	if (j->type[0] != '\0')
 		return 0;
@@ -267,18 +286,10 @@ judge(struct judge *j, qpdf_oh a, int left)
 		return CHAIN_TOO_LONG;
 	}
 	j->depth++;
-	if (qpdf_oh_is_array(q, a)) {
-		int items = qpdf_oh_get_array_n_items(q, a);
-
-		for (i = 0, n = 1; i < items && j->type[0] == '\0'; i++) {
-			qpdf_oh it = qpdf_oh_get_array_item(q, a, i);
-			n += judge(j, it, left - n);
-			qpdf_oh_release(q, it);
-		}
-	} else if (!qpdf_oh_is_dictionary(q, a)) {
+	if (!qpdf_oh_is_array(q, a) && !qpdf_oh_is_dictionary(q, a)) {
 		n = 1; /* null, or nothing a viewer runs: an item all the same */
 	} else if (j->w == NULL || (b = seen_of(j->w, a)) == NULL) {
-		n = judge_own(j, a, left);
+		n = judge_value(j, a, left);
 	} else if (*b & (SEEN_BAD | SEEN_JUDGING)) {
 		/* judged before (and noted then), or a loop back into its own chain */
 		snprintf(j->type, sizeof(j->type), "%s",
@@ -288,7 +299,7 @@ judge(struct judge *j, qpdf_oh a, int left)
 		n = *b >> SEEN_COUNT_SHIFT;
 	} else {
 		*b = (uint16_t)(*b | SEEN_JUDGING);
-		n = judge_own(j, a, CHAIN_ACTIONS_MAX); /* on its own, whoever names it */
+		n = judge_value(j, a, CHAIN_ACTIONS_MAX); /* on its own, whoever names it */
 		/* (looked up again: judging what a chains to may have grown the table) */
 		b = seen_of(j->w, a);
 		*b = (uint16_t)(*b & ~SEEN_JUDGING);
