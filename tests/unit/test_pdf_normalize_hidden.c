@@ -104,6 +104,40 @@ START_TEST(relative_link_under_a_file_base)
 END_TEST
 
 /*
+ * A relative address that starts with white space or a control character:
+ * URL parsers drop those first (WHATWG URL: "remove any leading and
+ * trailing C0 control or space"; Chromium's GURL, which resolves a PDF
+ * link in Chrome and Edge), so " //relay.example/share/y.png" is the
+ * scheme-relative "//relay.example/share/y.png" that d0ec959 removes
+ * (resolved against a file: document, a remote share). uri_kept()'s
+ * "no leading '/'" looks at the first byte as it is.
+ */
+START_TEST(relative_link_after_white_space)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R 5 0 R] >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI "
+		"( //relay.example/share/y.png) >> >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 10 10 20] /A << /S /URI /URI "
+		"(\\t//collector.example/share/z.png) >> >>",
+	};
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	ck_assert_int_eq(upload(objs, 5, &n, &ei), SP_OK);
+	ck_assert_msg(memmem(n.data, n.len, "relay.example", 13) == NULL &&
+			      memmem(n.data, n.len, "collector.example", 17) == NULL,
+		      "the stored upload still opens //relay.example/share/y.png or "
+		      "//collector.example/share/z.png after a leading space or tab (%zu actions "
+		      "removed)",
+		      n.actions_removed);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+/*
  * A widget's field far up its /Parent chain: pdf.js takes /AA through every
  * /Parent (core_utils.js getInheritableProperty: no depth, a set of the
  * objects visited), the nearest field's trigger first. The walk reads 64
@@ -227,6 +261,7 @@ void
 pdf_normalize_hidden_add(TCase *tc)
 {
 	tcase_add_test(tc, relative_link_under_a_file_base);
+	tcase_add_test(tc, relative_link_after_white_space);
 	tcase_add_test(tc, script_beyond_the_parent_depth);
 	tcase_add_test(tc, signed_xfa_script_the_packet_reader_misses);
 }
