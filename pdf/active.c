@@ -53,6 +53,12 @@ address_kept(qpdf_data q, qpdf_oh h, const char *key, int relative)
 	int i, ok = 0;
 
 	if (qpdf_oh_is_string(q, u) && (v = qpdf_oh_get_binary_string_value(q, u, &n)) != NULL) {
+		/* as a URL parser reads it: leading spaces and C0 controls dropped first
+		   (WHATWG URL; review51: " //host/share" is scheme-relative there) */
+		while (n > 0 && (unsigned char)*v <= 0x20) {
+			v++;
+			n--;
+		}
 		for (i = 0; !ok && kept_schemes[i] != NULL; i++) {
 			len = strlen(kept_schemes[i]);
 			ok = n >= len && strncasecmp(v, kept_schemes[i], len) == 0;
