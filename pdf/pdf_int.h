@@ -385,6 +385,65 @@ int pdf_doc_key_refs(struct pdf_doc *doc, int num, int gen, const char *key, qpd
 int pdf_obj_key_refs_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
 			   const char *key, int n, int **out) SP_WUR;
 /*
+ * obj_refs.c: a dictionary object's top-level entries read from its bytes
+ * as obj_refs.c's reader accepts them (plainly written: "N G obj <<...>>
+ * endobj", no comment, no stream, no key twice, no # escape in a key), each
+ * key's and value's place in the bytes: for reading a page's geometry and
+ * writing a new version of a page or form by splicing into those bytes
+ * without qpdf parsing its /Annots or /Fields.
+ */
+#define PDF_OBJ_KEYS_MAX 64
+struct pdf_obj_key {
+	size_t k, kn; /* the key's bytes, its '/' first */
+	size_t v, vn; /* its value's bytes */
+};
+struct pdf_obj_dict {
+	size_t open, close; /* "<<" at d[open], d[close - 2..close) ">>" */
+	int n;
+	struct pdf_obj_key e[PDF_OBJ_KEYS_MAX];
+};
+/* 1 with *out when object num gen at d[off..len) is so written, else 0. Pure. */
+int pdf_obj_dict_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
+		       struct pdf_obj_dict *out) SP_WUR;
+/* pdf_obj_dict_bytes() that also tells ref(arg, num, gen, in_dict) each reference it
+   reads, in_dict 1 when it is a dictionary's value (at any depth; else an array's item),
+   until it finds the object not so written: its answer only counts when it is 1 */
+int pdf_obj_dict_refs(const unsigned char *d, size_t len, size_t off, int num, int gen,
+		      struct pdf_obj_dict *out,
+		      void (*ref)(void *arg, int num, int gen, int in_dict), void *arg) SP_WUR;
+/* sig_scan.c: pdf_obj_dict_bytes() of doc's object num gen where pdf_doc_newest_place()
+   places it (dict may be NULL: only whether): 1, else 0 */
+int pdf_doc_dict_bytes(struct pdf_doc *doc, int num, int gen, struct pdf_obj_dict *dict) SP_WUR;
+/* key's entry in dict (of bytes d), or NULL */
+const struct pdf_obj_key *pdf_obj_dict_get(const unsigned char *d, const struct pdf_obj_dict *dict,
+					   const char *key);
+/* e's value is "[N G R ...]" of exactly n items: 1 with *out (malloc'd pairs), else 0 */
+int pdf_obj_value_refs(const unsigned char *d, const struct pdf_obj_key *e, int n,
+		       int **out) SP_WUR;
+/* e's value is "[N G R ...]": its count of items, else -1 */
+int pdf_obj_value_nrefs(const unsigned char *d, const struct pdf_obj_key *e);
+/* e's value is one "N G R": 1 with *num, *gen, else 0 */
+int pdf_obj_value_ref(const unsigned char *d, const struct pdf_obj_key *e, int *num,
+		      int *gen) SP_WUR;
+/* e's value is a plain number (sign, at most 15 digits and a point): 1 with *v and
+   *integer (no point: qpdf's integer), else 0 */
+int pdf_obj_value_number(const unsigned char *d, const struct pdf_obj_key *e, double *v,
+			 int *integer) SP_WUR;
+/* e's value is an array of four plain numbers: 1 with v[0..4), else 0 */
+int pdf_obj_value_rect(const unsigned char *d, const struct pdf_obj_key *e, double v[4]) SP_WUR;
+/*
+ * 1 when object num gen reads plainly (pdf_obj_dict_bytes) both at
+ * od[ooff..olen) and at nd[noff..nlen) with the same entries in the same
+ * order, each key's and value's bytes the same, but key's ("/Annots"),
+ * which both give as a direct array of references, old's n0 first in
+ * new's: *refs (malloc'd pairs) new's *nn, of which the first *no are old's.
+ * Such two objects say the same but for the references new appends. Else 0.
+ * Pure: any thread.
+ */
+int pdf_obj_grown_bytes(const unsigned char *od, size_t olen, size_t ooff, const unsigned char *nd,
+			size_t nlen, size_t noff, int num, int gen, const char *key, int **refs,
+			int *no, int *nn) SP_WUR;
+/*
  * sig_scan.c: 1 with *off when doc's newest xref section is a table as
  * written (no /XRefStm), and it or (for a number it does not list) the one
  * its /Prev names, another such table, holds the one listing of num that

@@ -480,6 +480,21 @@ pdf_doc_newest_place(struct pdf_doc *doc, int num, int gen, size_t *off)
 	return 0;
 }
 
+int
+pdf_doc_dict_bytes(struct pdf_doc *doc, int num, int gen, struct pdf_obj_dict *dict)
+{
+	struct pdf_obj_dict *mine = NULL;
+	size_t off;
+	int ok;
+
+	if (!pdf_doc_newest_place(doc, num, gen, &off) ||
+	    (dict == NULL && !(dict = mine = malloc(sizeof(*dict)))))
+		return 0;
+	ok = pdf_obj_dict_bytes(doc->data, doc->len, off, num, gen, dict);
+	free(mine);
+	return ok;
+}
+
 /* The signature dictionaries among e[0..n) (entries() or entries_revs()) into doc's qpdf:
    how many. */
 static int
