@@ -254,6 +254,47 @@ out:
 	return rc;
 }
 
+/* what refs_bytes() tells each reference to */
+struct bytes_mark {
+	qpdf_data q;
+	struct pdf_refs *r;
+	int counted;
+};
+
+static void
+bytes_mark(void *arg, int num, int gen, int in_dict)
+{
+	struct bytes_mark *m = arg;
+
+	/* in range, as the walk marks an indirect item it pops; a dictionary's value only
+	   when what it names is no null, as qpdf lists the keys the walk goes through */
+	if (num <= 0 || (size_t)num >= m->r->n ||
+	    (in_dict && qpdf_oh_is_null(m->q, qpdf_get_object_by_id(m->q, num, gen))))
+		return;
+	refs_mark(m->r, num, m->counted);
+}
+
+int
+diff_refs_bytes(struct pdf_doc *doc, int num, int gen, int counted, struct pdf_refs *r)
+{
+	struct bytes_mark m = { doc->q, r, counted };
+	struct pdf_obj_dict *dict;
+	size_t off;
+	int ok;
+
+	/* a walk's steps are at most its object's bytes: one that cannot reach WALK_MAX */
+	if (!pdf_doc_newest_place(doc, num, gen, &off) || doc->len - off >= WALK_MAX / 2 ||
+	    !(dict = malloc(sizeof(*dict))))
+		return 0;
+	/* read whole first, then marked: a second mark of a number is a second use (an
+	   object the reader refused halfway would be walked by qpdf, marking again) */
+	ok = pdf_obj_dict_bytes(doc->data, doc->len, off, num, gen, dict) &&
+	     dict->close - off < WALK_MAX / 2 &&
+	     pdf_obj_dict_refs(doc->data, doc->len, off, num, gen, dict, bytes_mark, &m);
+	free(dict);
+	return ok;
+}
+
 int
 diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
 	       const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
