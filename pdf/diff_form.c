@@ -429,18 +429,20 @@ diff_field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t
 int
 diff_page_grown_bytes(struct diff_ctx *c, int num, int gen, int page)
 {
-	size_t ooff, noff;
-	int *refs = NULL, no, nn, vis = 0, ok;
+	struct pdf_obj_dict *a = NULL, *b = NULL;
+	int *refs = NULL, no, nn, vis = 0, ok = 0;
 
-	if (!pdf_doc_newest_place(c->o, num, gen, &ooff) ||
-	    !pdf_doc_newest_place(c->n, num, gen, &noff) ||
-	    !pdf_obj_grown_bytes(c->o->data, c->o->len, ooff, c->n->data, c->n->len, noff, num, gen,
-				 "/Annots", &refs, &no, &nn))
-		return 0;
+	if (!(a = malloc(sizeof(*a))) || !(b = malloc(sizeof(*b))) ||
+	    !pdf_doc_dict_bytes(c->o, num, gen, a) || !pdf_doc_dict_bytes(c->n, num, gen, b) ||
+	    !pdf_obj_grown_bytes(c->o->data, a, c->n->data, b, "/Annots", &refs, &no, &nn))
+		goto out;
 	/* nothing appended is no change this path says anything of: the full comparison */
 	ok = nn > no && diff_refs_grow_by_sigs(c, refs + 2 * no, nn - no, 1, &vis);
-	free(refs);
 	if (ok)
 		diff_note(c->d, num, gen, 1, vis, "page %d: signature widgets added", page);
+out:
+	free(refs);
+	free(a);
+	free(b);
 	return ok;
 }

@@ -279,18 +279,15 @@ diff_refs_bytes(struct pdf_doc *doc, int num, int gen, int counted, struct pdf_r
 {
 	struct bytes_mark m = { doc->q, r, counted };
 	struct pdf_obj_dict *dict;
-	size_t off;
 	int ok;
 
-	/* a walk's steps are at most its object's bytes: one that cannot reach WALK_MAX */
-	if (!pdf_doc_newest_place(doc, num, gen, &off) || doc->len - off >= WALK_MAX / 2 ||
-	    !(dict = malloc(sizeof(*dict))))
+	if (!(dict = malloc(sizeof(*dict))))
 		return 0;
-	/* read whole first, then marked: a second mark of a number is a second use (an
-	   object the reader refused halfway would be walked by qpdf, marking again) */
-	ok = pdf_obj_dict_bytes(doc->data, doc->len, off, num, gen, dict) &&
-	     dict->close - off < WALK_MAX / 2 &&
-	     pdf_obj_dict_refs(doc->data, doc->len, off, num, gen, dict, bytes_mark, &m);
+	/* read whole first (pdf_doc_dict_bytes), then marked: a second mark of a number is a
+	   second use; and a walk's steps are at most its object's bytes: only one that
+	   cannot reach WALK_MAX */
+	ok = pdf_doc_dict_bytes(doc, num, gen, dict) && dict->close - dict->open < WALK_MAX / 2 &&
+	     pdf_obj_dict_refs(doc->data, dict, bytes_mark, &m);
 	free(dict);
 	return ok;
 }

@@ -295,12 +295,11 @@ obj_tail(struct rd *r)
 	return word_is(r, kn, "endobj") ? 0 : -1;
 }
 
-/* pdf_obj_dict_bytes, each reference it reads told to ref (NULL: none) */
-static int
-dict_read(const unsigned char *d, size_t len, size_t off, int num, int gen,
-	  struct pdf_obj_dict *out, void (*ref)(void *, int, int, int), void *arg)
+int
+pdf_obj_dict_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
+		   struct pdf_obj_dict *out)
 {
-	struct rd r = { .d = d, .len = len, .p = off, .ref = ref, .arg = arg, .in_dict = 1 };
+	struct rd r = { .d = d, .len = len, .p = off, .in_dict = 1 };
 	struct pdf_obj_key *e;
 	size_t at, kn;
 	int i;
@@ -342,18 +341,12 @@ dict_read(const unsigned char *d, size_t len, size_t off, int num, int gen,
 }
 
 int
-pdf_obj_dict_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
-		   struct pdf_obj_dict *out)
+pdf_obj_dict_refs(const unsigned char *d, const struct pdf_obj_dict *dict,
+		  void (*ref)(void *arg, int num, int gen, int in_dict), void *arg)
 {
-	return dict_read(d, len, off, num, gen, out, NULL, NULL);
-}
+	struct rd r = { .d = d, .len = dict->close, .p = dict->open, .ref = ref, .arg = arg };
 
-int
-pdf_obj_dict_refs(const unsigned char *d, size_t len, size_t off, int num, int gen,
-		  struct pdf_obj_dict *out, void (*ref)(void *arg, int num, int gen, int in_dict),
-		  void *arg)
-{
-	return dict_read(d, len, off, num, gen, out, ref, arg);
+	return value(&r, 0) == 0 && r.p == dict->close;
 }
 
 const struct pdf_obj_key *
@@ -484,20 +477,16 @@ pdf_obj_key_refs_bytes(const unsigned char *d, size_t len, size_t off, int num, 
 }
 
 int
-pdf_obj_grown_bytes(const unsigned char *od, size_t olen, size_t ooff, const unsigned char *nd,
-		    size_t nlen, size_t noff, int num, int gen, const char *key, int **refs,
-		    int *no, int *nn)
+pdf_obj_grown_bytes(const unsigned char *od, const struct pdf_obj_dict *a, const unsigned char *nd,
+		    const struct pdf_obj_dict *b, const char *key, int **refs, int *no, int *nn)
 {
-	struct pdf_obj_dict *a = NULL, *b = NULL;
 	const struct pdf_obj_key *x, *y;
 	size_t klen = strlen(key);
 	int *ro = NULL, *rn = NULL, i, grown = 0, ok = 0;
 
 	*refs = NULL;
 	*no = *nn = 0;
-	if (!(a = malloc(sizeof(*a))) || !(b = malloc(sizeof(*b))) ||
-	    !pdf_obj_dict_bytes(od, olen, ooff, num, gen, a) ||
-	    !pdf_obj_dict_bytes(nd, nlen, noff, num, gen, b) || a->n != b->n)
+	if (a->n != b->n)
 		goto out;
 	/* entry by entry, in their order: the same key's bytes, the same value's bytes */
 	for (i = 0; i < a->n; i++) {
@@ -528,7 +517,5 @@ out:
 	}
 	free(ro);
 	free(rn);
-	free(a);
-	free(b);
 	return ok;
 }

@@ -98,6 +98,9 @@ struct pdf_doc {
 	   once: NULL when not read yet or not such a table (newest_read says which) */
 	struct pdf_newest *newest;
 	int newest_read;
+	/* the last objects pdf_doc_dict_bytes read here (a page's 2k references, asked
+	   by several checks of one completion): NULL until one is read */
+	struct pdf_dict_memo *dmemo;
 };
 
 /* form_kept.c: the form read into doc's info and fieldnames (a walk of /Fields). */
@@ -405,14 +408,14 @@ struct pdf_obj_dict {
 /* 1 with *out when object num gen at d[off..len) is so written, else 0. Pure. */
 int pdf_obj_dict_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
 		       struct pdf_obj_dict *out) SP_WUR;
-/* pdf_obj_dict_bytes() that also tells ref(arg, num, gen, in_dict) each reference it
-   reads, in_dict 1 when it is a dictionary's value (at any depth; else an array's item),
-   until it finds the object not so written: its answer only counts when it is 1 */
-int pdf_obj_dict_refs(const unsigned char *d, size_t len, size_t off, int num, int gen,
-		      struct pdf_obj_dict *out,
+/* each reference in dict (pdf_obj_dict_bytes' read of bytes d) told to ref(arg, num, gen,
+   in_dict), in_dict 1 when it is a dictionary's value (at any depth; else an array's
+   item): 1 when read to its end (always, for such a read) */
+int pdf_obj_dict_refs(const unsigned char *d, const struct pdf_obj_dict *dict,
 		      void (*ref)(void *arg, int num, int gen, int in_dict), void *arg) SP_WUR;
 /* sig_scan.c: pdf_obj_dict_bytes() of doc's object num gen where pdf_doc_newest_place()
-   places it (dict may be NULL: only whether): 1, else 0 */
+   places it (dict may be NULL: only whether): 1, else 0; the last few answers kept with
+   doc (its bytes do not change), each object read once however many checks ask */
 int pdf_doc_dict_bytes(struct pdf_doc *doc, int num, int gen, struct pdf_obj_dict *dict) SP_WUR;
 /* key's entry in dict (of bytes d), or NULL */
 const struct pdf_obj_key *pdf_obj_dict_get(const unsigned char *d, const struct pdf_obj_dict *dict,
@@ -432,17 +435,17 @@ int pdf_obj_value_number(const unsigned char *d, const struct pdf_obj_key *e, do
 /* e's value is an array of four plain numbers: 1 with v[0..4), else 0 */
 int pdf_obj_value_rect(const unsigned char *d, const struct pdf_obj_key *e, double v[4]) SP_WUR;
 /*
- * 1 when object num gen reads plainly (pdf_obj_dict_bytes) both at
- * od[ooff..olen) and at nd[noff..nlen) with the same entries in the same
- * order, each key's and value's bytes the same, but key's ("/Annots"),
- * which both give as a direct array of references, old's n0 first in
- * new's: *refs (malloc'd pairs) new's *nn, of which the first *no are old's.
- * Such two objects say the same but for the references new appends. Else 0.
- * Pure: any thread.
+ * 1 when dictionaries a (read from bytes od) and b (from nd), two versions
+ * of one object as pdf_obj_dict_bytes read them, have the same entries in
+ * the same order, each key's and value's bytes the same, but key's
+ * ("/Annots"), which both give as a direct array of references, old's
+ * first in new's: *refs (malloc'd pairs) new's *nn, of which the first
+ * *no are old's. Such two objects say the same but for the references new
+ * appends. Else 0. Pure: any thread.
  */
-int pdf_obj_grown_bytes(const unsigned char *od, size_t olen, size_t ooff, const unsigned char *nd,
-			size_t nlen, size_t noff, int num, int gen, const char *key, int **refs,
-			int *no, int *nn) SP_WUR;
+int pdf_obj_grown_bytes(const unsigned char *od, const struct pdf_obj_dict *a,
+			const unsigned char *nd, const struct pdf_obj_dict *b, const char *key,
+			int **refs, int *no, int *nn) SP_WUR;
 /*
  * sig_scan.c: 1 with *off when doc's newest xref section is a table as
  * written (no /XRefStm), and it or (for a number it does not list) the one
@@ -452,6 +455,8 @@ int pdf_obj_grown_bytes(const unsigned char *od, size_t olen, size_t ooff, const
  * 0 otherwise.
  */
 int pdf_doc_newest_place(struct pdf_doc *doc, int num, int gen, size_t *off) SP_WUR;
+/* what pdf_doc_dict_bytes kept, freed (pdf_doc_free) */
+void pdf_doc_dict_memo_free(struct pdf_doc *doc);
 /* what pdf_doc_newest_place kept, freed (pdf_doc_free) */
 void pdf_doc_newest_free(struct pdf_doc *doc);
 /* the kept reads of pdf_doc_key_refs, freed (pdf_doc_free) */

@@ -591,16 +591,15 @@ static int
 told_by_bytes(const unsigned char *d, size_t len, size_t prev)
 {
 	struct pdf_doc *o = NULL, *n = NULL;
+	struct pdf_obj_dict a, b;
 	struct sp_errinfo ei;
-	size_t oo, no;
-	int *refs = NULL, a, b, ok;
+	int *refs = NULL, no, nn, ok;
 
 	sp_errinfo_init(&ei);
 	ck_assert_int_eq(pdf_doc_open_known(d, prev, NULL, 0, &o, &ei), SP_OK);
 	ck_assert_int_eq(pdf_doc_open_known(d, len, NULL, 0, &n, &ei), SP_OK);
-	ok = pdf_doc_newest_place(o, 3, 0, &oo) && pdf_doc_newest_place(n, 3, 0, &no) &&
-	     pdf_obj_grown_bytes(o->data, o->len, oo, n->data, n->len, no, 3, 0, "/Annots", &refs,
-				 &a, &b);
+	ok = pdf_doc_dict_bytes(o, 3, 0, &a) && pdf_doc_dict_bytes(n, 3, 0, &b) &&
+	     pdf_obj_grown_bytes(o->data, &a, n->data, &b, "/Annots", &refs, &no, &nn);
 	free(refs);
 	pdf_doc_free(o);
 	pdf_doc_free(n);
