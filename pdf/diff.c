@@ -420,6 +420,12 @@ classify(struct diff_ctx *c, int num, int gen)
 		diff_mark_ltv(c->d);
 		return;
 	}
+	/* a page whose new version is its old bytes and our widgets (sign.c annots_splice),
+	   told from both versions' bytes, not from qpdf's parse of their 2k-item /Annots
+	   (neither null, then: each is a dictionary where qpdf reads it) */
+	if (num != c->acroform && (page = diff_is_page(c, num)) > 0 &&
+	    diff_page_grown_bytes(c, num, gen, page))
+		return;
 	if (qpdf_oh_is_null(qo, old)) {
 		if (gen != 0 && !qpdf_oh_is_null(qo, qpdf_get_object_by_id(qo, num, 0)))
 			diff_note(c->d, num, gen, 0, 0, "object %d redefined with generation %d",
@@ -822,6 +828,11 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 				goto out;
 			continue;
 		}
+		/* a page or the AcroForm (2k and k references at a contract's k-th signing) from
+		   its bytes, when plainly written: not parsed by qpdf for its references */
+		if (od == NULL && (x[i].num == c.acroform || diff_is_page(&c, x[i].num) > 0) &&
+		    diff_refs_bytes(newer, x[i].num, x[i].gen, counted, refs))
+			continue;
 		h = qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen);
 		if ((r = diff_refs_walk(newer->q, h, 0, newer, x[i].num, x[i].gen, od, counted,
 					refs, NULL, ei)) < 0)

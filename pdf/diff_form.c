@@ -188,6 +188,30 @@ in_form(struct diff_ctx *c, qpdf_oh h)
 }
 
 /*
+ * A new item it (of newer) of an array that may only grow by signature
+ * fields (widgets if annots): 1 when it is one, with *vis (whether it is
+ * visible), else 0.
+ */
+static int
+grown_item(struct diff_ctx *c, qpdf_oh it, int annots, int *vis)
+{
+	qpdf_data qn = c->n->q;
+
+	*vis = 0;
+	/* a signature field has no use for a script or an action that runs (active.c) */
+	if (pdf_actions_held(qn, it))
+		return 0;
+	if (!annots && sig_parent(c, it, 0, vis))
+		return 1;
+	return qpdf_oh_is_indirect(qn, it) && qpdf_oh_is_dictionary(qn, it) &&
+	       is_sig_field(qn, it, vis) &&
+	       (!annots ||
+		(qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
+					    "/Widget") &&
+		 in_form(c, it)));
+}
+
+/*
  * An array that may only grow by signature fields or widgets: the old items
  * in place, each new one a signature field (widget if annots). 1 when so.
  * key: old and nw are the value of key in object c->dnum ("" that object
@@ -231,21 +255,23 @@ diff_grows_by_sigs(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *key,
 				return 0;
 	}
 	for (i = no; i < nn; i++) {
-		qpdf_oh it = qpdf_oh_get_array_item(qn, nw, i);
-		vis = 0;
-		/* a signature field has no use for a script or an action that runs (active.c) */
-		if (pdf_actions_held(qn, it))
+		if (!grown_item(c, qpdf_oh_get_array_item(qn, nw, i), annots, &vis))
 			return 0;
-		if (!annots && sig_parent(c, it, 0, &vis)) {
-			*visible += vis;
-			continue;
-		}
-		if (!qpdf_oh_is_indirect(qn, it) || !qpdf_oh_is_dictionary(qn, it) ||
-		    !is_sig_field(qn, it, &vis) ||
-		    (annots &&
-		     (!qpdf_oh_is_name_and_equals(qn, qpdf_oh_get_key_if_dict(qn, it, "/Subtype"),
-						  "/Widget") ||
-		      !in_form(c, it))))
+		*visible += vis;
+	}
+	return 1;
+}
+
+int
+diff_refs_grow_by_sigs(struct diff_ctx *c, const int *refs, int n, int annots, int *visible)
+{
+	int i, vis;
+
+	*visible = 0;
+	for (i = 0; i < n; i++) {
+		/* the reference's object, which the array's item resolves to */
+		if (!grown_item(c, qpdf_get_object_by_id(c->n->q, refs[2 * i], refs[2 * i + 1]),
+				annots, &vis))
 			return 0;
 		*visible += vis;
 	}
@@ -404,4 +430,25 @@ diff_field_of(qpdf_data q, qpdf_oh h, char *ft, size_t ftcap, char *name, size_t
 	for (i = 0; i < n; i++)
 		free(dup[i]);
 	return found && name[0] != 0;
+}
+
+int
+diff_page_grown_bytes(struct diff_ctx *c, int num, int gen, int page)
+{
+	struct pdf_obj_dict *a = NULL, *b = NULL;
+	int *refs = NULL, no, nn, vis = 0, ok = 0;
+
+	if (!(a = malloc(sizeof(*a))) || !(b = malloc(sizeof(*b))) ||
+	    !pdf_doc_dict_bytes(c->o, num, gen, a) || !pdf_doc_dict_bytes(c->n, num, gen, b) ||
+	    !pdf_obj_grown_bytes(c->o->data, a, c->n->data, b, "/Annots", &refs, &no, &nn))
+		goto out;
+	/* nothing appended is no change this path says anything of: the full comparison */
+	ok = nn > no && diff_refs_grow_by_sigs(c, refs + 2 * no, nn - no, 1, &vis);
+	if (ok)
+		diff_note(c->d, num, gen, 1, vis, "page %d: signature widgets added", page);
+out:
+	free(refs);
+	free(a);
+	free(b);
+	return ok;
 }

@@ -87,6 +87,15 @@ refs_mark(struct pdf_refs *r, int id, int counted)
 }
 
 /*
+ * diff_refs.c: diff_refs_walk() of doc's object num gen (not following, no
+ * DSS) from its bytes, where the newest two sections place it plainly
+ * written (pdf_obj_dict_bytes): each reference marked as the walk marks it
+ * (a dictionary's value only when what it names is no null, as qpdf lists
+ * the keys). 1 when marked so, 0 when the walk must: the page a signature's
+ * widgets are spliced into, not parsed by qpdf for its 2k references.
+ */
+int diff_refs_bytes(struct pdf_doc *doc, int num, int gen, int counted, struct pdf_refs *r);
+/*
  * diff_refs.c: mark in r the object numbers h refers to. follow: walk
  * through the references into what they point to (the whole reachable
  * document, each object once, seen a bit per object number); otherwise
@@ -237,6 +246,9 @@ int diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b);
  * NULL: not named) grows in nw only by signature fields of the form (widgets
  * of them if annots), or by new parent fields gathering only those, none
  * carrying an action that runs; 1 when so, *visible counting the visible widgets.
+ * diff_page_grown_bytes: page num (gen, page its index from 1)'s new version
+ * is its old bytes with signature widgets appended to their /Annots, told from
+ * the bytes of both (noted then as the full comparison notes it): 1, else 0.
  * diff_is_markup_annot: h is an annotation other than a widget and a field.
  * diff_annots_edit: a page's /Annots that gained or lost only markup
  * annotations or signature widgets, none added carrying an action that runs.
@@ -249,6 +261,10 @@ int diff_same(qpdf_data qa, qpdf_oh a, qpdf_data qb, qpdf_oh b);
 int diff_sig_widget_filled(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw);
 int diff_grows_by_sigs(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, const char *key, int annots,
 		       int *visible);
+/* diff_grows_by_sigs' judgement of the new items alone, given as refs[0..2n) (references
+   of newer's array, pdf_array_refs' pairs): 1 when each is what it may add */
+int diff_refs_grow_by_sigs(struct diff_ctx *c, const int *refs, int n, int annots, int *visible);
+int diff_page_grown_bytes(struct diff_ctx *c, int num, int gen, int page);
 int diff_is_markup_annot(qpdf_data q, qpdf_oh h);
 int diff_annots_edit(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw);
 int diff_actions_added(qpdf_data qo, qpdf_oh old, qpdf_data qn, qpdf_oh nw);

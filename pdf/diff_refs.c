@@ -254,6 +254,44 @@ out:
 	return rc;
 }
 
+/* what refs_bytes() tells each reference to */
+struct bytes_mark {
+	qpdf_data q;
+	struct pdf_refs *r;
+	int counted;
+};
+
+static void
+bytes_mark(void *arg, int num, int gen, int in_dict)
+{
+	struct bytes_mark *m = arg;
+
+	/* in range, as the walk marks an indirect item it pops; a dictionary's value only
+	   when what it names is no null, as qpdf lists the keys the walk goes through */
+	if (num <= 0 || (size_t)num >= m->r->n ||
+	    (in_dict && qpdf_oh_is_null(m->q, qpdf_get_object_by_id(m->q, num, gen))))
+		return;
+	refs_mark(m->r, num, m->counted);
+}
+
+int
+diff_refs_bytes(struct pdf_doc *doc, int num, int gen, int counted, struct pdf_refs *r)
+{
+	struct bytes_mark m = { doc->q, r, counted };
+	struct pdf_obj_dict *dict;
+	int ok;
+
+	if (!(dict = malloc(sizeof(*dict))))
+		return 0;
+	/* read whole first (pdf_doc_dict_bytes), then marked: a second mark of a number is a
+	   second use; and a walk's steps are at most its object's bytes: only one that
+	   cannot reach WALK_MAX */
+	ok = pdf_doc_dict_bytes(doc, num, gen, dict) && dict->close - dict->open < WALK_MAX / 2 &&
+	     pdf_obj_dict_refs(doc->data, dict, bytes_mark, &m);
+	free(dict);
+	return ok;
+}
+
 int
 diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
 	       const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,

@@ -412,6 +412,10 @@ pdf_obj_is_objstm(struct pdf_doc *doc, int num)
 	/* the DSS as a read of these bytes told it: a dictionary, not parsed for that */
 	if (num > 0 && num == doc->dss_obj && doc->dss_gen == 0)
 		return 0;
+	/* a dictionary as these bytes plainly give it, no stream (pdf_doc_dict_bytes): not
+	   parsed for that (a page with 2k references at a contract's k-th signing) */
+	if (pdf_doc_dict_bytes(doc, num, 0, NULL))
+		return 0;
 	o = qpdf_get_object_by_id(q, num, 0);
 	if (qpdf_oh_is_stream(q, o)) {
 		d = qpdf_oh_get_dict(q, o);

@@ -555,6 +555,7 @@ pdf_doc_free(struct pdf_doc *doc)
 	form_kept_free(doc->kept);
 	pdf_doc_key_refs_free(doc);
 	pdf_doc_newest_free(doc);
+	pdf_doc_dict_memo_free(doc);
 	free(doc->pages);
 	free(doc->pinfo);
 	free(doc->pread);

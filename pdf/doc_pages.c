@@ -10,6 +10,22 @@
 
 #include "pdf_int.h"
 
+/* v[0..4) as a box: finite, at most 1e6, at least 1 by 1; 0, or -1 */
+static int
+rect_of(const double v[4], struct pdf_rect *r)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!isfinite(v[i]) || fabs(v[i]) > 1e6)
+			return -1;
+	r->x0 = fmin(v[0], v[2]);
+	r->x1 = fmax(v[0], v[2]);
+	r->y0 = fmin(v[1], v[3]);
+	r->y1 = fmax(v[1], v[3]);
+	return (r->x1 - r->x0 < 1 || r->y1 - r->y0 < 1) ? -1 : 0;
+}
+
 static int
 read_rect(qpdf_data q, qpdf_oh a, struct pdf_rect *r)
 {
@@ -23,68 +39,186 @@ read_rect(qpdf_data q, qpdf_oh a, struct pdf_rect *r)
 		int ok = qpdf_oh_get_value_as_number(q, it, &v[i]);
 
 		qpdf_oh_release(q, it);
-		if (!ok || !isfinite(v[i]) || fabs(v[i]) > 1e6)
+		if (!ok)
 			return -1;
 	}
-	r->x0 = fmin(v[0], v[2]);
-	r->x1 = fmax(v[0], v[2]);
-	r->y0 = fmin(v[1], v[3]);
-	r->y1 = fmax(v[1], v[3]);
-	return (r->x1 - r->x0 < 1 || r->y1 - r->y0 < 1) ? -1 : 0;
+	return rect_of(v, r);
 }
 
 /*
- * The value of an inheritable page attribute (null when none), a handle the
- * caller releases; the parents' handles are released here. qpdf's C API
- * keeps every handle it gives until it is released: a verification of a
+ * The value of an inheritable page attribute (null when none) from node
+ * (depth0 levels below the page) up through /Parent, a handle the caller
+ * releases; the parents' handles are released here. qpdf's C API keeps
+ * every handle it gives until it is released: a verification of a
  * 10,000-page file held some 27 MB of them (review46's file).
  */
 static qpdf_oh
-inherited(qpdf_data q, qpdf_oh page, const char *key)
+inherited_at(qpdf_data q, qpdf_oh node, int depth0, const char *key)
 {
-	qpdf_oh n = page, v = 0, up;
+	qpdf_oh n = node, v = 0, up;
 	int depth;
 
-	for (depth = 0; depth < PDF_MAX_DEPTH && qpdf_oh_is_dictionary(q, n); depth++) {
+	for (depth = depth0; depth < PDF_MAX_DEPTH && qpdf_oh_is_dictionary(q, n); depth++) {
 		if (qpdf_oh_has_key(q, n, key)) {
 			v = qpdf_oh_get_key(q, n, key);
 			break;
 		}
 		up = qpdf_oh_get_key(q, n, "/Parent");
-		if (n != page)
+		if (n != node)
 			qpdf_oh_release(q, n);
 		n = up;
 	}
-	if (n != page)
+	if (n != node)
 		qpdf_oh_release(q, n);
 	return v ? v : qpdf_oh_new_null(q);
 }
 
-/* read_rect() of an inheritable attribute, its handle released */
+/* What a page's geometry is made of, as read (by qpdf or from the page's bytes). */
+struct page_raw {
+	int media_ok, crop_ok; /* read_rect() of each was 0 */
+	struct pdf_rect media, crop;
+	long long rot; /* 0 when not an integer */
+	double unit;   /* the page's own /UserUnit, 0 when not a number */
+};
+
+/* an inheritable box from node up (depth0 below the page): read_rect()'s answer */
 static int
-read_inherited_rect(qpdf_data q, qpdf_oh page, const char *key, struct pdf_rect *r)
+raw_rect(qpdf_data q, qpdf_oh node, int depth0, const char *key, struct pdf_rect *r)
 {
-	qpdf_oh a = inherited(q, page, key);
+	qpdf_oh a = inherited_at(q, node, depth0, key);
 	int rc = read_rect(q, a, r);
 
 	qpdf_oh_release(q, a);
 	return rc;
 }
 
+static long long
+raw_rot(qpdf_data q, qpdf_oh node, int depth0)
+{
+	qpdf_oh uu = inherited_at(q, node, depth0, "/Rotate");
+	long long rot = 0;
+
+	(void)qpdf_oh_get_value_as_longlong(q, uu, &rot);
+	qpdf_oh_release(q, uu);
+	return rot;
+}
+
+static void
+raw_qpdf(struct pdf_doc *doc, int i, struct page_raw *w)
+{
+	qpdf_data q = doc->q;
+	qpdf_oh uu;
+
+	w->media_ok = raw_rect(q, doc->pages[i], 0, "/MediaBox", &w->media) == 0;
+	w->crop_ok = raw_rect(q, doc->pages[i], 0, "/CropBox", &w->crop) == 0;
+	w->rot = raw_rot(q, doc->pages[i], 0);
+	uu = qpdf_oh_get_key(q, doc->pages[i], "/UserUnit");
+	if (!qpdf_oh_get_value_as_number(q, uu, &w->unit))
+		w->unit = 0;
+	qpdf_oh_release(q, uu);
+}
+
+/* an inheritable box: the page's own from its bytes (dict), or its parents' through
+   qpdf; *ok as raw_rect's answer is 0; -1 when the page's own is not plainly a box */
+static int
+box_bytes(qpdf_data q, const unsigned char *d, const struct pdf_obj_dict *dict, qpdf_oh parent,
+	  const char *key, struct pdf_rect *r, int *ok)
+{
+	const struct pdf_obj_key *e = pdf_obj_dict_get(d, dict, key);
+	double v[4];
+
+	if (e == NULL) {
+		*ok = parent && raw_rect(q, parent, 1, key, r) == 0;
+		return 0;
+	}
+	if (!pdf_obj_value_rect(d, e, v))
+		return -1;
+	*ok = rect_of(v, r) == 0;
+	return 0;
+}
+
+/*
+ * The page's raw geometry from its bytes: 1 when they decide, 0 when qpdf's
+ * parse must (raw_qpdf). A contract's page carries 2k references in its
+ * /Annots at the k-th signing, which qpdf parses at some 5 to 8 K
+ * instructions each when the page is first asked for a key; where the
+ * newest two sections place a plainly written page (pdf_obj_dict_bytes),
+ * its own entries are read from its bytes, and an attribute it does not
+ * have is inherited through qpdf from the /Parent its bytes name (the tree
+ * nodes above: not what grows). Each entry must be what qpdf reads the
+ * same way: a direct box of four plain numbers, an integer /Rotate, a
+ * number /UserUnit, a reference /Parent; a null, a reference or anything
+ * else leaves the page to qpdf, and so does a /Kids (no page).
+ */
+static int
+raw_bytes(struct pdf_doc *doc, int i, struct page_raw *w)
+{
+	qpdf_data q = doc->q;
+	const unsigned char *d = doc->data;
+	struct pdf_obj_dict *dict = NULL;
+	const struct pdf_obj_key *e;
+	int num = qpdf_oh_get_object_id(q, doc->pages[i]), gen, pn = 0, pg = 0, integer, ok = 0;
+	qpdf_oh parent = 0;
+	double x;
+
+	gen = qpdf_oh_get_generation(q, doc->pages[i]);
+	/* a walk of the page tree parsed every page already: nothing to spare */
+	if (doc->pages_walked || !(dict = malloc(sizeof(*dict))) ||
+	    !pdf_doc_dict_bytes(doc, num, gen, dict) || pdf_obj_dict_get(d, dict, "/Kids") != NULL)
+		goto out;
+	if ((e = pdf_obj_dict_get(d, dict, "/Parent")) != NULL) {
+		if (!pdf_obj_value_ref(d, e, &pn, &pg))
+			goto out;
+		parent = qpdf_get_object_by_id(q, pn, pg);
+	}
+	/* each inheritable attribute: the page's own, or its parents' as qpdf reads them */
+	if (box_bytes(q, d, dict, parent, "/MediaBox", &w->media, &w->media_ok) < 0 ||
+	    box_bytes(q, d, dict, parent, "/CropBox", &w->crop, &w->crop_ok) < 0)
+		goto out;
+	if ((e = pdf_obj_dict_get(d, dict, "/Rotate")) != NULL) {
+		if (!pdf_obj_value_number(d, e, &x, &integer) || !integer)
+			goto out;
+		w->rot = (long long)x;
+	} else {
+		w->rot = parent ? raw_rot(q, parent, 1) : 0;
+	}
+	w->unit = 0;
+	if ((e = pdf_obj_dict_get(d, dict, "/UserUnit")) != NULL &&
+	    !pdf_obj_value_number(d, e, &w->unit, &integer))
+		goto out;
+	ok = 1;
+out:
+	if (parent)
+		qpdf_oh_release(q, parent);
+	free(dict);
+	return ok;
+}
+
 static int
 page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 {
-	qpdf_data q = doc->q;
 	struct pdf_page_info *pi = &doc->pinfo[i];
-	long long rot = 0;
+	struct page_raw w;
 	struct pdf_rect c;
-	qpdf_oh uu;
 
-	if (read_inherited_rect(q, doc->pages[i], "/MediaBox", &pi->media) < 0)
+	memset(&w, 0, sizeof(w));
+	if (!raw_bytes(doc, i, &w)) {
+		memset(&w, 0, sizeof(w));
+		/* as the page tree walk checks what it finds (a known page is no tree node) */
+		if (!qpdf_oh_is_dictionary(doc->q, doc->pages[i]) ||
+		    !qpdf_oh_is_indirect(doc->q, doc->pages[i]) ||
+		    qpdf_oh_has_key(doc->q, doc->pages[i], "/Kids"))
+			return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
+					     "page %d is not an indirect dictionary", i + 1);
+		raw_qpdf(doc, i, &w);
+	}
+	if (!w.media_ok)
 		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
 				     "page %d has no valid /MediaBox", i + 1);
+	pi->media = w.media;
 	pi->crop = pi->media;
-	if (read_inherited_rect(q, doc->pages[i], "/CropBox", &c) == 0) {
+	if (w.crop_ok) {
+		c = w.crop;
 		c.x0 = fmax(c.x0, pi->media.x0);
 		c.y0 = fmax(c.y0, pi->media.y0);
 		c.x1 = fmin(c.x1, pi->media.x1);
@@ -92,20 +226,16 @@ page_geometry(struct pdf_doc *doc, int i, struct sp_errinfo *ei)
 		if (c.x1 - c.x0 >= 1 && c.y1 - c.y0 >= 1)
 			pi->crop = c;
 	}
-	uu = inherited(q, doc->pages[i], "/Rotate");
-	(void)qpdf_oh_get_value_as_longlong(q, uu, &rot);
-	qpdf_oh_release(q, uu);
-	if (rot % 90 != 0)
+	if (w.rot % 90 != 0)
 		return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
-				     "page %d has /Rotate %lld, not a multiple of 90", i + 1, rot);
-	pi->rotate = (int)(((rot % 360) + 360) % 360);
+				     "page %d has /Rotate %lld, not a multiple of 90", i + 1,
+				     w.rot);
+	pi->rotate = (int)(((w.rot % 360) + 360) % 360);
 	/* the page's own entry (not inherited); one that is not a number in (0, 75000]
 	   (ISO 32000-1 Annex C's cap) is ignored, as viewers ignore it */
-	uu = qpdf_oh_get_key(q, doc->pages[i], "/UserUnit");
-	if (!qpdf_oh_get_value_as_number(q, uu, &pi->unit) || !isfinite(pi->unit) ||
-	    pi->unit <= 0 || pi->unit > 75000)
+	pi->unit = w.unit;
+	if (!isfinite(pi->unit) || pi->unit <= 0 || pi->unit > 75000)
 		pi->unit = 1;
-	qpdf_oh_release(q, uu);
 	if (pi->rotate == 90 || pi->rotate == 270) {
 		pi->width = (pi->crop.y1 - pi->crop.y0) * pi->unit;
 		pi->height = (pi->crop.x1 - pi->crop.x0) * pi->unit;
@@ -167,6 +297,23 @@ page_index(const struct pdf_doc *doc, int num)
 	return -1;
 }
 
+/* 1 when doc's bytes, where its newest two sections place object num (generation
+   gen), plainly hold a dictionary (pdf_obj_dict_bytes) with no /Kids */
+static int
+leaf_bytes(struct pdf_doc *doc, int num, int gen)
+{
+	struct pdf_obj_dict *dict;
+	size_t off;
+	int ok;
+
+	if (!pdf_doc_newest_place(doc, num, gen, &off) || !(dict = malloc(sizeof(*dict))))
+		return 0;
+	ok = pdf_obj_dict_bytes(doc->data, doc->len, off, num, gen, dict) &&
+	     pdf_obj_dict_get(doc->data, dict, "/Kids") == NULL;
+	free(dict);
+	return ok;
+}
+
 /*
  * Whether an object rev's update lists could change which objects the page
  * tree reaches (see pdf_pages_kept): 0 when it cannot, 1 when it may.
@@ -186,6 +333,15 @@ listed_touches_tree(struct pdf_doc *older, struct pdf_doc *newer, int num)
 	   page list is asked first: an object listed as a page is checked as one) */
 	if (num == older->dss_obj && older->dss_gen == 0 && older->dss_keys_known &&
 	    page_index(older, num) < 0)
+		return 0;
+	/* a page of older's list that both sides' bytes plainly give as a dictionary
+	   without /Kids (a leaf stays a leaf, as below): told from the bytes, not from
+	   qpdf's parse of the page's 2k-item /Annots at a contract's k-th signing, on
+	   either side (the prepare that wrote the update spliced the widgets into
+	   those bytes and parsed neither) */
+	if ((at = page_index(older, num)) >= 0 &&
+	    qpdf_oh_get_generation(qo, older->pages[at]) == 0 && leaf_bytes(older, num, 0) &&
+	    leaf_bytes(newer, num, 0))
 		return 0;
 	o = qpdf_get_object_by_id(qo, num, 0);
 	if (qpdf_oh_is_null(qo, o))
@@ -260,12 +416,6 @@ pdf_page_get(struct pdf_doc *doc, int page, const struct pdf_page_info **out, st
 		return sp_err(ei, SP_ERR_INVALID, "page %d out of range 1..%d", page,
 			      doc ? doc->npages : 0);
 	if (!doc->pread[i]) {
-		/* as the page tree walk checks what it finds (a known page is no tree node) */
-		if (!qpdf_oh_is_dictionary(doc->q, doc->pages[i]) ||
-		    !qpdf_oh_is_indirect(doc->q, doc->pages[i]) ||
-		    qpdf_oh_has_key(doc->q, doc->pages[i], "/Kids"))
-			return sp_err_reason(ei, SP_ERR_PDF, "pdf_bad_page",
-					     "page %d is not an indirect dictionary", page);
 		if ((r = page_geometry(doc, i, ei)) < 0)
 			return r;
 		doc->pread[i] = 1;

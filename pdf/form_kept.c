@@ -780,6 +780,11 @@ pdf_doc_form_keep(struct pdf_doc *older, struct pdf_doc *newer, const struct pdf
 		   not parsed for that (some 3k references at a B-LT contract's k-th DSS) */
 		if (nums[i] == older->dss_obj && older->dss_gen == 0)
 			continue;
+		/* a dictionary as older's bytes plainly give it (pdf_doc_dict_bytes): not
+		   parsed for that (the page a signature's widgets are spliced into, 2k
+		   references at a contract's k-th signing) */
+		if (pdf_doc_dict_bytes(older, nums[i], 0, NULL))
+			continue;
 		o = qpdf_get_object_by_id(older->q, nums[i], 0);
 		if (!qpdf_oh_is_null(older->q, o) && !qpdf_oh_is_dictionary(older->q, o) &&
 		    !qpdf_oh_is_array(older->q, o))

@@ -30,6 +30,11 @@
 struct rd {
 	const unsigned char *d;
 	size_t len, p;
+	/* each reference read in a value, to whom it is told (NULL: none), and whether
+	   the value being read is a dictionary's (else an array's item, or the object) */
+	void (*ref)(void *arg, int num, int gen, int in_dict);
+	void *arg;
+	int in_dict;
 };
 
 static void
@@ -172,7 +177,7 @@ hex(struct rd *r)
 static int
 value(struct rd *r, int depth)
 {
-	int num, gen;
+	int num, gen, in;
 	size_t n;
 
 	ws(r);
@@ -195,18 +200,25 @@ value(struct rd *r, int depth)
 					r->p += 2;
 					return 0;
 				}
-				if (r->p >= r->len || r->d[r->p] != '/' ||
-				    value(r, depth + 1) < 0 || value(r, depth + 1) < 0)
+				if (r->p >= r->len || r->d[r->p] != '/' || value(r, depth + 1) < 0)
 					return -1;
+				in = r->in_dict;
+				r->in_dict = 1;
+				if (value(r, depth + 1) < 0)
+					return -1;
+				r->in_dict = in;
 			}
 		}
 		return hex(r);
 	case '[':
 		r->p++;
+		in = r->in_dict;
+		r->in_dict = 0;
 		for (;;) {
 			ws(r);
 			if (r->p < r->len && r->d[r->p] == ']') {
 				r->p++;
+				r->in_dict = in;
 				return 0;
 			}
 			if (value(r, depth + 1) < 0)
@@ -216,8 +228,11 @@ value(struct rd *r, int depth)
 		/* a comment, a stray delimiter: left to qpdf */
 		if (!pdf_regular(r->d[r->p]))
 			return -1;
-		if (reference(r, &num, &gen))
+		if (reference(r, &num, &gen)) {
+			if (r->ref != NULL)
+				r->ref(r->arg, num, gen, r->in_dict);
 			return 0;
+		}
 		n = regular(r);
 		if (!number(r, n) && !word_is(r, n, "true") && !word_is(r, n, "false") &&
 		    !word_is(r, n, "null"))
@@ -251,63 +266,256 @@ refs_array(struct rd *r, int *refs, int cap, int *n)
 	}
 }
 
+/* "num gen obj" at r->p, consumed with the white space after it: 0, or -1 */
+static int
+obj_head(struct rd *r, int num, int gen)
+{
+	int hn, hg;
+	size_t kn;
+
+	/* what qpdf checks at the offset its table gives */
+	if (uint_token(r, &hn) < 0 || hn != num || uint_token(r, &hg) < 0 || hg != gen)
+		return -1;
+	kn = regular(r);
+	if (!word_is(r, kn, "obj"))
+		return -1;
+	r->p += kn;
+	ws(r);
+	return 0;
+}
+
+/* nothing but white space and "endobj" at r->p: the object ends (no stream) */
+static int
+obj_tail(struct rd *r)
+{
+	size_t kn;
+
+	ws(r);
+	kn = regular(r);
+	return word_is(r, kn, "endobj") ? 0 : -1;
+}
+
+int
+pdf_obj_dict_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
+		   struct pdf_obj_dict *out)
+{
+	struct rd r = { .d = d, .len = len, .p = off, .in_dict = 1 };
+	struct pdf_obj_key *e;
+	size_t at, kn;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if (off >= len || obj_head(&r, num, gen) < 0 || r.len - r.p < 2 ||
+	    memcmp(r.d + r.p, "<<", 2) != 0)
+		return 0;
+	out->open = r.p;
+	for (r.p += 2;;) {
+		ws(&r);
+		if (r.len - r.p >= 2 && r.d[r.p] == '>' && r.d[r.p + 1] == '>') {
+			r.p += 2;
+			break;
+		}
+		if (r.p >= r.len || r.d[r.p] != '/' || out->n == PDF_OBJ_KEYS_MAX)
+			return 0;
+		at = r.p++;
+		r.p += regular(&r);
+		kn = r.p - at;
+		/* a # escape reads as another name: which key qpdf has is not told here */
+		if (memchr(r.d + at, '#', kn) != NULL)
+			return 0;
+		/* a key twice: which value qpdf keeps is not told here */
+		for (i = 0; i < out->n; i++)
+			if (out->e[i].kn == kn && memcmp(r.d + out->e[i].k, r.d + at, kn) == 0)
+				return 0;
+		e = &out->e[out->n++];
+		e->k = at;
+		e->kn = kn;
+		ws(&r);
+		e->v = r.p;
+		if (value(&r, 1) < 0)
+			return 0;
+		e->vn = r.p - e->v;
+	}
+	out->close = r.p;
+	return obj_tail(&r) == 0;
+}
+
+int
+pdf_obj_dict_refs(const unsigned char *d, const struct pdf_obj_dict *dict,
+		  void (*ref)(void *arg, int num, int gen, int in_dict), void *arg)
+{
+	struct rd r = { .d = d, .len = dict->close, .p = dict->open, .ref = ref, .arg = arg };
+
+	return value(&r, 0) == 0 && r.p == dict->close;
+}
+
+const struct pdf_obj_key *
+pdf_obj_dict_get(const unsigned char *d, const struct pdf_obj_dict *dict, const char *key)
+{
+	size_t klen = strlen(key);
+	int i;
+
+	for (i = 0; i < dict->n; i++)
+		if (dict->e[i].kn == klen && memcmp(d + dict->e[i].k, key, klen) == 0)
+			return &dict->e[i];
+	return NULL;
+}
+
+int
+pdf_obj_value_refs(const unsigned char *d, const struct pdf_obj_key *e, int n, int **out)
+{
+	struct rd r = { .d = d, .len = e->v + e->vn, .p = e->v };
+	int *refs = NULL, got = -1;
+
+	*out = NULL;
+	if (n <= 0 || !(refs = malloc((size_t)n * 2 * sizeof(*refs))))
+		return 0;
+	if (refs_array(&r, refs, n, &got) < 0 || got != n || r.p != r.len) {
+		free(refs);
+		return 0;
+	}
+	*out = refs;
+	return 1;
+}
+
+int
+pdf_obj_value_nrefs(const unsigned char *d, const struct pdf_obj_key *e)
+{
+	struct rd r = { .d = d, .len = e->v + e->vn, .p = e->v };
+	int num, gen, n = 0;
+
+	if (r.p >= r.len || d[r.p] != '[')
+		return -1;
+	for (r.p++;;) {
+		ws(&r);
+		if (r.p < r.len && d[r.p] == ']')
+			return r.p + 1 == r.len ? n : -1;
+		if (n == INT_MAX || !reference(&r, &num, &gen))
+			return -1;
+		n++;
+	}
+}
+
+int
+pdf_obj_value_ref(const unsigned char *d, const struct pdf_obj_key *e, int *num, int *gen)
+{
+	struct rd r = { .d = d, .len = e->v + e->vn, .p = e->v };
+
+	*num = *gen = 0;
+	return reference(&r, num, gen) && r.p == r.len;
+}
+
+int
+pdf_obj_value_number(const unsigned char *d, const struct pdf_obj_key *e, double *v, int *integer)
+{
+	char t[24];
+	struct rd r = { .d = d, .len = e->v + e->vn, .p = e->v };
+
+	*v = 0;
+	*integer = 0;
+	/* a plain number of a few digits (a longer one: how qpdf reads it is not told here) */
+	if (e->vn == 0 || e->vn >= 16 || !number(&r, e->vn))
+		return 0;
+	memcpy(t, d + e->v, e->vn);
+	t[e->vn] = '\0';
+	*v = strtod(t, NULL);
+	*integer = memchr(t, '.', e->vn) == NULL;
+	return 1;
+}
+
+int
+pdf_obj_value_rect(const unsigned char *d, const struct pdf_obj_key *e, double v[4])
+{
+	struct rd r = { .d = d, .len = e->v + e->vn, .p = e->v };
+	struct pdf_obj_key it;
+	int i, integer;
+	size_t n;
+
+	if (r.p >= r.len || d[r.p] != '[')
+		return 0;
+	r.p++;
+	for (i = 0; i < 4; i++) {
+		ws(&r);
+		n = regular(&r);
+		it.v = r.p;
+		it.vn = n;
+		if (n == 0 || !pdf_obj_value_number(d, &it, &v[i], &integer))
+			return 0;
+		r.p += n;
+	}
+	ws(&r);
+	return r.p + 1 == r.len && d[r.p] == ']';
+}
+
 int
 pdf_obj_key_refs_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
 		       const char *key, int n, int **out)
 {
-	struct rd r = { d, len, off };
-	size_t klen = strlen(key), kn, at;
-	int *refs = NULL, got = -1, seen = 0, hn, hg;
+	struct rd r = { .d = d, .len = len, .p = off };
+	struct pdf_obj_dict dict;
+	const struct pdf_obj_key *e;
+	int *refs = NULL, got = -1;
 
 	*out = NULL;
-	if (n <= 0 || off >= len || !(refs = malloc((size_t)n * 2 * sizeof(*refs))))
-		goto no;
-	/* "num gen obj": what qpdf checks at the offset its table gives */
-	if (uint_token(&r, &hn) < 0 || hn != num || uint_token(&r, &hg) < 0 || hg != gen)
-		goto no;
-	kn = regular(&r);
-	if (!word_is(&r, kn, "obj"))
-		goto no;
-	r.p += kn;
-	ws(&r);
-	if (klen == 0) {
-		if (refs_array(&r, refs, n, &got) < 0)
-			goto no;
-	} else {
-		if (r.len - r.p < 2 || memcmp(r.d + r.p, "<<", 2) != 0)
-			goto no;
-		for (r.p += 2;;) {
-			ws(&r);
-			if (r.len - r.p >= 2 && r.d[r.p] == '>' && r.d[r.p + 1] == '>') {
-				r.p += 2;
-				break;
-			}
-			if (r.p >= r.len || r.d[r.p] != '/')
-				goto no;
-			at = r.p++;
-			r.p += regular(&r);
-			kn = r.p - at;
-			/* a # escape reads as another name: which key qpdf has is not told here */
-			if (memchr(r.d + at, '#', kn) != NULL)
-				goto no;
-			if (kn == klen && memcmp(r.d + at, key, klen) == 0) {
-				if (seen++ || refs_array(&r, refs, n, &got) < 0)
-					goto no;
-			} else if (value(&r, 1) < 0) {
-				goto no;
-			}
-		}
-		if (!seen)
-			goto no;
+	if (n <= 0 || off >= len)
+		return 0;
+	if (key[0] != '\0') {
+		if (!pdf_obj_dict_bytes(d, len, off, num, gen, &dict) ||
+		    (e = pdf_obj_dict_get(d, &dict, key)) == NULL)
+			return 0;
+		return pdf_obj_value_refs(d, e, n, out);
 	}
-	/* the object ends there: no stream, nothing more */
-	ws(&r);
-	kn = regular(&r);
-	if (!word_is(&r, kn, "endobj") || got != n)
-		goto no;
+	if (!(refs = malloc((size_t)n * 2 * sizeof(*refs))))
+		return 0;
+	if (obj_head(&r, num, gen) < 0 || refs_array(&r, refs, n, &got) < 0 || obj_tail(&r) < 0 ||
+	    got != n) {
+		free(refs);
+		return 0;
+	}
 	*out = refs;
 	return 1;
-no:
-	free(refs);
-	return 0;
+}
+
+int
+pdf_obj_grown_bytes(const unsigned char *od, const struct pdf_obj_dict *a, const unsigned char *nd,
+		    const struct pdf_obj_dict *b, const char *key, int **refs, int *no, int *nn)
+{
+	const struct pdf_obj_key *x, *y;
+	size_t klen = strlen(key);
+	int *ro = NULL, *rn = NULL, i, grown = 0, ok = 0;
+
+	*refs = NULL;
+	*no = *nn = 0;
+	if (a->n != b->n)
+		goto out;
+	/* entry by entry, in their order: the same key's bytes, the same value's bytes */
+	for (i = 0; i < a->n; i++) {
+		x = &a->e[i];
+		y = &b->e[i];
+		if (x->kn != y->kn || memcmp(od + x->k, nd + y->k, x->kn) != 0)
+			goto out;
+		if (x->kn == klen && memcmp(od + x->k, key, klen) == 0) {
+			/* the key's array: old's references first in new's */
+			if ((*no = pdf_obj_value_nrefs(od, x)) < 0 ||
+			    (*nn = pdf_obj_value_nrefs(nd, y)) < *no ||
+			    (*no > 0 && !pdf_obj_value_refs(od, x, *no, &ro)) ||
+			    (*nn > 0 && !pdf_obj_value_refs(nd, y, *nn, &rn)) ||
+			    (*no > 0 && memcmp(ro, rn, (size_t)*no * 2 * sizeof(*ro)) != 0))
+				goto out;
+			grown = 1;
+		} else if (x->vn != y->vn || memcmp(od + x->v, nd + y->v, x->vn) != 0) {
+			goto out;
+		}
+	}
+	ok = grown;
+out:
+	if (ok) {
+		*refs = rn;
+		rn = NULL; /* transferred */
+	} else {
+		*no = *nn = 0;
+	}
+	free(ro);
+	free(rn);
+	return ok;
 }

@@ -98,6 +98,9 @@ struct pdf_doc {
 	   once: NULL when not read yet or not such a table (newest_read says which) */
 	struct pdf_newest *newest;
 	int newest_read;
+	/* the last objects pdf_doc_dict_bytes read here (a page's 2k references, asked
+	   by several checks of one completion): NULL until one is read */
+	struct pdf_dict_memo *dmemo;
 };
 
 /* form_kept.c: the form read into doc's info and fieldnames (a walk of /Fields). */
@@ -385,6 +388,65 @@ int pdf_doc_key_refs(struct pdf_doc *doc, int num, int gen, const char *key, qpd
 int pdf_obj_key_refs_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
 			   const char *key, int n, int **out) SP_WUR;
 /*
+ * obj_refs.c: a dictionary object's top-level entries read from its bytes
+ * as obj_refs.c's reader accepts them (plainly written: "N G obj <<...>>
+ * endobj", no comment, no stream, no key twice, no # escape in a key), each
+ * key's and value's place in the bytes: for reading a page's geometry and
+ * writing a new version of a page or form by splicing into those bytes
+ * without qpdf parsing its /Annots or /Fields.
+ */
+#define PDF_OBJ_KEYS_MAX 64
+struct pdf_obj_key {
+	size_t k, kn; /* the key's bytes, its '/' first */
+	size_t v, vn; /* its value's bytes */
+};
+struct pdf_obj_dict {
+	size_t open, close; /* "<<" at d[open], d[close - 2..close) ">>" */
+	int n;
+	struct pdf_obj_key e[PDF_OBJ_KEYS_MAX];
+};
+/* 1 with *out when object num gen at d[off..len) is so written, else 0. Pure. */
+int pdf_obj_dict_bytes(const unsigned char *d, size_t len, size_t off, int num, int gen,
+		       struct pdf_obj_dict *out) SP_WUR;
+/* each reference in dict (pdf_obj_dict_bytes' read of bytes d) told to ref(arg, num, gen,
+   in_dict), in_dict 1 when it is a dictionary's value (at any depth; else an array's
+   item): 1 when read to its end (always, for such a read) */
+int pdf_obj_dict_refs(const unsigned char *d, const struct pdf_obj_dict *dict,
+		      void (*ref)(void *arg, int num, int gen, int in_dict), void *arg) SP_WUR;
+/* sig_scan.c: pdf_obj_dict_bytes() of doc's object num gen where pdf_doc_newest_place()
+   places it (dict may be NULL: only whether): 1, else 0; the last few answers kept with
+   doc (its bytes do not change), each object read once however many checks ask */
+int pdf_doc_dict_bytes(struct pdf_doc *doc, int num, int gen, struct pdf_obj_dict *dict) SP_WUR;
+/* key's entry in dict (of bytes d), or NULL */
+const struct pdf_obj_key *pdf_obj_dict_get(const unsigned char *d, const struct pdf_obj_dict *dict,
+					   const char *key);
+/* e's value is "[N G R ...]" of exactly n items: 1 with *out (malloc'd pairs), else 0 */
+int pdf_obj_value_refs(const unsigned char *d, const struct pdf_obj_key *e, int n,
+		       int **out) SP_WUR;
+/* e's value is "[N G R ...]": its count of items, else -1 */
+int pdf_obj_value_nrefs(const unsigned char *d, const struct pdf_obj_key *e);
+/* e's value is one "N G R": 1 with *num, *gen, else 0 */
+int pdf_obj_value_ref(const unsigned char *d, const struct pdf_obj_key *e, int *num,
+		      int *gen) SP_WUR;
+/* e's value is a plain number (sign, at most 15 digits and a point): 1 with *v and
+   *integer (no point: qpdf's integer), else 0 */
+int pdf_obj_value_number(const unsigned char *d, const struct pdf_obj_key *e, double *v,
+			 int *integer) SP_WUR;
+/* e's value is an array of four plain numbers: 1 with v[0..4), else 0 */
+int pdf_obj_value_rect(const unsigned char *d, const struct pdf_obj_key *e, double v[4]) SP_WUR;
+/*
+ * 1 when dictionaries a (read from bytes od) and b (from nd), two versions
+ * of one object as pdf_obj_dict_bytes read them, have the same entries in
+ * the same order, each key's and value's bytes the same, but key's
+ * ("/Annots"), which both give as a direct array of references, old's
+ * first in new's: *refs (malloc'd pairs) new's *nn, of which the first
+ * *no are old's. Such two objects say the same but for the references new
+ * appends. Else 0. Pure: any thread.
+ */
+int pdf_obj_grown_bytes(const unsigned char *od, const struct pdf_obj_dict *a,
+			const unsigned char *nd, const struct pdf_obj_dict *b, const char *key,
+			int **refs, int *no, int *nn) SP_WUR;
+/*
  * sig_scan.c: 1 with *off when doc's newest xref section is a table as
  * written (no /XRefStm), and it or (for a number it does not list) the one
  * its /Prev names, another such table, holds the one listing of num that
@@ -393,6 +455,8 @@ int pdf_obj_key_refs_bytes(const unsigned char *d, size_t len, size_t off, int n
  * 0 otherwise.
  */
 int pdf_doc_newest_place(struct pdf_doc *doc, int num, int gen, size_t *off) SP_WUR;
+/* what pdf_doc_dict_bytes kept, freed (pdf_doc_free) */
+void pdf_doc_dict_memo_free(struct pdf_doc *doc);
 /* what pdf_doc_newest_place kept, freed (pdf_doc_free) */
 void pdf_doc_newest_free(struct pdf_doc *doc);
 /* the kept reads of pdf_doc_key_refs, freed (pdf_doc_free) */

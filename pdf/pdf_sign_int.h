@@ -76,6 +76,14 @@ int sign_rewrite_dict(struct sign_ctx *c, qpdf_oh obj, const char *const *skip, 
 		      struct sp_buf *extra, struct sp_errinfo *ei) SP_WUR;
 
 /*
+ * sign_splice.c: page p's (from 1) new version written from its bytes with
+ * add[0..n) appended to its direct /Annots: 1 when written so, 0 when the
+ * qpdf path must write it (nothing written then), an error.
+ */
+int sign_annots_splice(struct sign_ctx *c, int p, const int *add, size_t n,
+		       struct sp_errinfo *ei) SP_WUR;
+
+/*
  * tag_widgets.c. sign_tags_plan: whether c's widgets are tagged (c->nrects
  * and c->fill known; sets c->tag_key0, -1 when not). sign_tags_write: their
  * /Form elements, the parent's /K, the /ParentTree and the root's next key

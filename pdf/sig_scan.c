@@ -480,6 +480,52 @@ pdf_doc_newest_place(struct pdf_doc *doc, int num, int gen, size_t *off)
 	return 0;
 }
 
+/* the last DICT_MEMO objects pdf_doc_dict_bytes read, in turn */
+#define DICT_MEMO 4
+struct pdf_dict_memo {
+	struct {
+		int num, gen, ok;
+		struct pdf_obj_dict dict;
+	} e[DICT_MEMO];
+	int n, next;
+};
+
+void
+pdf_doc_dict_memo_free(struct pdf_doc *doc)
+{
+	free(doc->dmemo);
+	doc->dmemo = NULL;
+}
+
+int
+pdf_doc_dict_bytes(struct pdf_doc *doc, int num, int gen, struct pdf_obj_dict *dict)
+{
+	struct pdf_dict_memo *m;
+	size_t off;
+	int i;
+
+	if (doc->dmemo == NULL && !(doc->dmemo = calloc(1, sizeof(*doc->dmemo))))
+		return 0;
+	m = doc->dmemo;
+	for (i = 0; i < m->n; i++)
+		if (m->e[i].num == num && m->e[i].gen == gen) {
+			if (m->e[i].ok && dict != NULL)
+				*dict = m->e[i].dict;
+			return m->e[i].ok;
+		}
+	i = m->next;
+	m->next = (m->next + 1) % DICT_MEMO;
+	if (m->n < DICT_MEMO)
+		m->n++;
+	m->e[i].num = num;
+	m->e[i].gen = gen;
+	m->e[i].ok = pdf_doc_newest_place(doc, num, gen, &off) &&
+		     pdf_obj_dict_bytes(doc->data, doc->len, off, num, gen, &m->e[i].dict);
+	if (m->e[i].ok && dict != NULL)
+		*dict = m->e[i].dict;
+	return m->e[i].ok;
+}
+
 /* The signature dictionaries among e[0..n) (entries() or entries_revs()) into doc's qpdf:
    how many. */
 static int

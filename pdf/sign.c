@@ -218,6 +218,7 @@ update_annots(struct sign_ctx *c, struct sp_errinfo *ei)
 	int np = c->doc->npages, *add = NULL, *ids = NULL, *sorted = NULL, p, r = SP_OK;
 	int shared_matters = 0;
 	size_t i, n, *start = NULL, *order = NULL;
+	unsigned char *spliced = NULL;
 	struct sp_buf extra;
 	struct pdf_okey pk;
 
@@ -227,7 +228,8 @@ update_annots(struct sign_ctx *c, struct sp_errinfo *ei)
 	if (!(add = calloc(c->nrects, sizeof(*add))) || !(ids = calloc((size_t)np, sizeof(*ids))) ||
 	    !(sorted = calloc((size_t)np, sizeof(*sorted))) ||
 	    !(start = calloc((size_t)np + 2, sizeof(*start))) ||
-	    !(order = calloc(c->nrects, sizeof(*order)))) {
+	    !(order = calloc(c->nrects, sizeof(*order))) ||
+	    !(spliced = calloc((size_t)np + 1, 1))) {
 		r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -241,11 +243,21 @@ update_annots(struct sign_ctx *c, struct sp_errinfo *ei)
 	for (p = np + 1; p > 0; p--)
 		start[p] = start[p - 1];
 	start[0] = 0;
+	/* a page whose bytes take the widgets as they are (sign_splice.c): done */
+	for (p = 1; p <= np && r >= 0; p++) {
+		for (i = start[p], n = 0; i < start[p + 1]; i++)
+			add[n++] = c->wobj[order[i]];
+		if (n > 0 && (r = sign_annots_splice(c, p, add, n, ei)) == 1)
+			spliced[p] = 1; /* its widgets are written */
+	}
+	if (r < 0)
+		goto out;
+	r = SP_OK;
 	/* Whether an indirect array is shared asks every page for its /Annots, which
 	   parses every page object of the document (prepare otherwise reads only the
 	   pages it seals: pdf_page_get): only when a sealed page has one. */
 	for (p = 1; p <= np && !shared_matters; p++)
-		if (start[p] < start[p + 1] &&
+		if (start[p] < start[p + 1] && !spliced[p] &&
 		    qpdf_oh_is_indirect(q, qpdf_oh_get_key(q, c->doc->pages[p - 1], "/Annots")))
 			shared_matters = 1;
 	for (p = 0; p < np && shared_matters; p++) {
@@ -261,7 +273,7 @@ update_annots(struct sign_ctx *c, struct sp_errinfo *ei)
 		int *hit, tabs;
 		for (i = start[p], n = 0; i < start[p + 1]; i++)
 			add[n++] = c->wobj[order[i]];
-		if (!n)
+		if (!n || spliced[p])
 			continue;
 		annots = qpdf_oh_get_key(q, page, "/Annots");
 		hit = ids[p - 1]
@@ -297,6 +309,7 @@ out:
 	free(sorted);
 	free(start);
 	free(order);
+	free(spliced);
 	return r;
 }
 
