@@ -1,0 +1,165 @@
+/*
+ * test_client_cli_session.c: the sealpact command line with a saved session
+ * (support_cli.h) against the canned server (test_client_http.h): what the
+ * server sent printed clean, numbers and times checked before anything is
+ * sent, the alias file read as an editor saved it.
+ */
+#include "support_cli.h"
+#include "support_suite.h"
+#include "test_client_http.h"
+
+/*
+ * sign prints the server's prepare before it asks the PIN: the session, its
+ * expiry and the date seal's zone, none of them raw (an ESC there set the
+ * terminal's title, cleared it, or forged a line).
+ */
+START_TEST(cli_sign_prints_the_servers_text_clean)
+{
+	char tmp[48], path[512], cert[64], key[64];
+	const char *sign[] = { "--server",    base,    "sign", "1234567890123456789",
+			       "--invisible", "--key", key,    "--cert",
+			       cert,          NULL };
+	struct test_cli_run r;
+
+	test_cli_session_saved(tmp, sizeof(tmp), "cli-sign", base);
+	snprintf(key, sizeof(key), "%s/key.pem", tmp);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", tmp);
+	snprintf(path, sizeof(path),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 2 "
+		 "-subj /CN=sign-test >/dev/null 2>&1",
+		 key, cert);
+	ck_assert_int_eq(system(path), 0);
+	test_cli_run(&r, sign, NULL);
+	unsetenv("XDG_CONFIG_HOME");
+	ck_assert_msg(strstr(r.out, "signing session s?[2J1 (expires 2030?[H)") != NULL, "%s",
+		      r.out);
+	ck_assert_msg(strstr(r.out, "Date seal and signing time in Asia/?]0;owned?Shanghai") !=
+			      NULL,
+		      "%s", r.out);
+	ck_assert_msg(strchr(r.out, 0x1b) == NULL && strchr(r.err, 0x1b) == NULL, "%s%s", r.out,
+		      r.err);
+	/* the token's algorithm is not the "none" asked for: nothing signed */
+	ck_assert_int_ne(r.status, 0);
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/*
+ * Numbers and times on the command line are checked before anything is
+ * sent: a list page out of 1..100000 or a page size out of 1..100 (atoll
+ * read "12abc" as 12 and "abc" as 0), a --at time that is no RFC 3339
+ * instant (sscanf read "2026- 1-01" as January, and timegm moved February 31
+ * to March 3). Each is exit 64 with a message that names the flag, and no
+ * request reaches the server even with a saved session.
+ */
+START_TEST(cli_numbers_and_times_are_checked_before_sending)
+{
+	static const char *const cases[][5] = {
+		{ "list", "--page", "0", NULL },
+		{ "list", "--page", "12abc", NULL },
+		{ "list", "--page", "99999999999999999999", NULL },
+		{ "list", "--page-size", "101", NULL },
+		{ "list", "--page-size", " 5", NULL },
+		{ "verify", "--at", "2026- 1-01T00:00:00Z", "x.pdf", NULL },
+		{ "verify", "--at", "2026-02-31T00:00:00Z", "x.pdf", NULL },
+		{ "verify", "--at", "2026-01-01T00:00:00", "x.pdf", NULL },
+	};
+	static const char *const says[] = {
+		"--page wants a number from 1 to 100000",
+		"--page wants a number from 1 to 100000",
+		"--page wants a number from 1 to 100000",
+		"--page-size wants a number from 1 to 100",
+		"--page-size wants a number from 1 to 100",
+		"\"2026- 1-01T00:00:00Z\" is not of the form",
+		"\"2026-02-31T00:00:00Z\" is not a day of the calendar",
+		"is without a zone",
+	};
+	char tmp[48], path[512];
+	const char *args[8];
+	struct test_cli_run r;
+	size_t i, n;
+
+	test_cli_session_saved(tmp, sizeof(tmp), "cli-nums", base);
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		n = 0;
+		args[n++] = "--server";
+		args[n++] = base;
+		for (; cases[i][n - 2] != NULL; n++)
+			args[n] = cases[i][n - 2];
+		args[n] = NULL;
+		test_cli_run(&r, args, NULL);
+		ck_assert_msg(r.status == 64 && strstr(r.err, says[i]) != NULL,
+			      "case %zu (%s %s): exit %d, stderr '%s'", i, cases[i][1], cases[i][2],
+			      r.status, r.err);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	pthread_mutex_lock(&srv.mu);
+	ck_assert_int_eq(srv.nrequests, 0);
+	pthread_mutex_unlock(&srv.mu);
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/*
+ * An alias file saved with CRLF line ends (an editor on Windows): its
+ * credit code went to the server with the '\r' on it, and the server
+ * refused a code the user never typed.
+ */
+START_TEST(cli_alias_file_with_crlf)
+{
+	char tmp[48], path[512], pdf[64], aliases[64];
+	const char *create[] = { "--server", base,       "create",     pdf, "--name",
+				 "Lease",    "--signer", "supplier:1", NULL };
+	char last[sizeof(srv.last)];
+	struct test_cli_run r;
+	FILE *f;
+
+	test_cli_session_saved(tmp, sizeof(tmp), "cli-alias", base);
+	snprintf(pdf, sizeof(pdf), "%s/c.pdf", tmp);
+	f = fopen(pdf, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("%PDF-1.4\n%%EOF\n", f);
+	fclose(f);
+	snprintf(aliases, sizeof(aliases), "%s/aliases.tsv", tmp);
+	f = fopen(aliases, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("buyer\tBuyer Ltd\t91110000MA0000001A\r\n"
+	      "supplier\tSupplier Ltd\t91310000MA0000002B\r\n",
+	      f);
+	fclose(f);
+	setenv("SEALPACT_ALIASES", aliases, 1);
+	test_cli_run(&r, create, NULL);
+	unsetenv("SEALPACT_ALIASES");
+	unsetenv("XDG_CONFIG_HOME");
+	pthread_mutex_lock(&srv.mu);
+	memcpy(last, srv.last, sizeof(last));
+	pthread_mutex_unlock(&srv.mu);
+	ck_assert_msg(strstr(last, "\"credit_code\":\"91310000MA0000002B\"") != NULL, "%s", last);
+	ck_assert_msg(strstr(last, "\"name\":\"Supplier Ltd\"") != NULL, "%s", last);
+	snprintf(path, sizeof(path), "rm -rf %s", tmp);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+static Suite *
+client_cli_session_suite(void)
+{
+	Suite *s = suite_create("client_cli_session");
+	TCase *cli = tcase_create("cli");
+
+	tcase_add_checked_fixture(cli, setup, teardown);
+	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
+	tcase_add_test(cli, cli_alias_file_with_crlf);
+	tcase_add_test(cli, cli_numbers_and_times_are_checked_before_sending);
+	suite_add_tcase(s, cli);
+	return s;
+}
+
+int
+main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	return test_suite_run(client_cli_session_suite());
+}
