@@ -76,6 +76,18 @@ test_cli_run(struct test_cli_run *r, const char *const *args, const char *env_se
 }
 
 void
+test_cli_run_at(struct test_cli_run *r, const char *server, const char *const *args, size_t max)
+{
+	const char *all[24] = { "--server", server };
+	size_t n;
+
+	for (n = 0; n < max && n + 3 < sizeof(all) / sizeof(all[0]) && args[n] != NULL; n++)
+		all[n + 2] = args[n];
+	all[n + 2] = NULL;
+	test_cli_run(r, all, NULL);
+}
+
+void
 test_cli_session_saved(char *tmp, size_t cap, const char *name, const char *server)
 {
 	char path[512];

@@ -27,6 +27,13 @@ extern rlim_t test_cli_fsize;
 void test_cli_run(struct test_cli_run *r, const char *const *args, const char *env_server);
 
 /*
+ * test_cli_run with "--server server" before args, of which the first max
+ * are read (fewer when one is NULL): a row of a test's table of commands.
+ */
+void test_cli_run_at(struct test_cli_run *r, const char *server, const char *const *args,
+		     size_t max);
+
+/*
  * A fresh directory at tmp (short: the paths made from it are sized for
  * that) holding a saved session for server, and XDG_CONFIG_HOME pointing at
  * it: the CLI runs as if logged in. The caller unsets XDG_CONFIG_HOME.

@@ -223,24 +223,17 @@ START_TEST(cli_output_files_are_named_with_o)
 		  "server: 'sealpact download NUMBER -o FILE')\n"
 		  "Run 'sealpact help sign' for usage.\n" },
 	};
-	const char *args[12], *help_dl[] = { "help", "download", NULL },
-			      *help[] = { "--help", NULL };
+	const char *help_dl[] = { "help", "download", NULL }, *help[] = { "--help", NULL };
 	char tmp[48], path[512], head[64], cwd[PATH_MAX];
 	struct test_cli_run r;
-	size_t i, n;
+	size_t i;
 	int before;
 
 	test_cli_session_saved(tmp, sizeof(tmp), "cli-out", base);
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	ck_assert_int_eq(chdir(tmp), 0);
 	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
-		n = 0;
-		args[n++] = "--server";
-		args[n++] = base;
-		for (; n - 2 < SP_ARRAY_LEN(cases[i].args) && cases[i].args[n - 2] != NULL; n++)
-			args[n] = cases[i].args[n - 2];
-		args[n] = NULL;
-		test_cli_run(&r, args, NULL);
+		test_cli_run_at(&r, base, cases[i].args, SP_ARRAY_LEN(cases[i].args));
 		ck_assert_msg(r.status == 0, "case %zu: exit %d: %s", i, r.status, r.err);
 		ck_assert_msg(strcmp(file_head(cases[i].file, head, sizeof(head)), cases[i].head) ==
 				      0,
@@ -254,13 +247,7 @@ START_TEST(cli_output_files_are_named_with_o)
 	before = srv.nrequests;
 	pthread_mutex_unlock(&srv.mu);
 	for (i = 0; i < SP_ARRAY_LEN(refused); i++) {
-		n = 0;
-		args[n++] = "--server";
-		args[n++] = base;
-		for (; n - 2 < SP_ARRAY_LEN(refused[i].args) && refused[i].args[n - 2] != NULL; n++)
-			args[n] = refused[i].args[n - 2];
-		args[n] = NULL;
-		test_cli_run(&r, args, NULL);
+		test_cli_run_at(&r, base, refused[i].args, SP_ARRAY_LEN(refused[i].args));
 		ck_assert_msg(r.status == 64, "refused %zu: exit %d", i, r.status);
 		ck_assert_msg(strcmp(r.err, refused[i].err) == 0, "refused %zu: stderr '%s'", i,
 			      r.err);

@@ -6,6 +6,7 @@
  */
 #include "support_cli.h"
 #include "support_suite.h"
+#include "support_tmp.h"
 #include "test_client_http.h"
 
 /*
@@ -64,6 +65,10 @@ START_TEST(cli_numbers_and_times_are_checked_before_sending)
 		{ "verify", "--at", "2026- 1-01T00:00:00Z", "x.pdf", NULL },
 		{ "verify", "--at", "2026-02-31T00:00:00Z", "x.pdf", NULL },
 		{ "verify", "--at", "2026-01-01T00:00:00", "x.pdf", NULL },
+		{ "list", "--from", "2026-01-01", NULL },
+		{ "list", "--to", "2026-13-01T00:00:00Z", NULL },
+		{ "list", "--tab", "mine", NULL },
+		{ "list", "--status", "signed", NULL },
 	};
 	static const char *const says[] = {
 		"--page wants a number from 1 to 100000",
@@ -74,21 +79,22 @@ START_TEST(cli_numbers_and_times_are_checked_before_sending)
 		"\"2026- 1-01T00:00:00Z\" is not of the form",
 		"\"2026-02-31T00:00:00Z\" is not a day of the calendar",
 		"is without a zone",
+		"--from wants an RFC 3339 time such as 2026-01-01T00:00:00Z; \"2026-01-01\" is not "
+		"of the form",
+		"--to wants an RFC 3339 time such as 2026-01-01T00:00:00Z; "
+		"\"2026-13-01T00:00:00Z\" "
+		"is not a day of the calendar",
+		"--tab is todo, initiated, signed, cc or drafts, not 'mine'",
+		"--status is draft, signing, completed, rejected, cancelled or expired, not "
+		"'signed'",
 	};
 	char tmp[48], path[512];
-	const char *args[8];
 	struct test_cli_run r;
-	size_t i, n;
+	size_t i;
 
 	test_cli_session_saved(tmp, sizeof(tmp), "cli-nums", base);
 	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
-		n = 0;
-		args[n++] = "--server";
-		args[n++] = base;
-		for (; cases[i][n - 2] != NULL; n++)
-			args[n] = cases[i][n - 2];
-		args[n] = NULL;
-		test_cli_run(&r, args, NULL);
+		test_cli_run_at(&r, base, cases[i], SP_ARRAY_LEN(cases[i]));
 		ck_assert_msg(r.status == 64 && strstr(r.err, says[i]) != NULL,
 			      "case %zu (%s %s): exit %d, stderr '%s'", i, cases[i][1], cases[i][2],
 			      r.status, r.err);
@@ -99,6 +105,66 @@ START_TEST(cli_numbers_and_times_are_checked_before_sending)
 	pthread_mutex_unlock(&srv.mu);
 	snprintf(path, sizeof(path), "rm -rf %s", tmp);
 	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/*
+ * Not logged in, a command's values are judged first: "list --tab foo" (or
+ * a bad --status, --from, --to) said "not logged in", and "sign" alone
+ * asked for a seal placement before the contract; each is now the usage
+ * error it is.
+ */
+START_TEST(cli_values_are_judged_before_the_login)
+{
+	static const struct {
+		const char *args[4];
+		const char *err;
+	} cases[] = {
+		{ { "list", "--tab", "foo" },
+		  "sealpact: list: --tab is todo, initiated, signed, cc or drafts, not 'foo'\n"
+		  "Run 'sealpact help list' for usage.\n" },
+		{ { "list", "--status", "open" },
+		  "sealpact: list: --status is draft, signing, completed, rejected, cancelled or "
+		  "expired, not 'open'\nRun 'sealpact help list' for usage.\n" },
+		{ { "list", "--from", "yesterday" },
+		  "sealpact: list: --from wants an RFC 3339 time such as 2026-01-01T00:00:00Z; "
+		  "\"yesterday\" is not of the form 2026-12-31T18:00:00+08:00\n"
+		  "Run 'sealpact help list' for usage.\n" },
+		{ { "list", "--to", "2026-01-01T00:00:00" },
+		  "sealpact: list: --to wants an RFC 3339 time such as 2026-01-01T00:00:00Z; "
+		  "\"2026-01-01T00:00:00\" is without a zone (Z or an offset such as +08:00) at "
+		  "its end\n"
+		  "Run 'sealpact help list' for usage.\n" },
+		{ { "sign" },
+		  "sealpact: sign: give the contract's 19-digit number (or --offline IN.pdf -o "
+		  "OUT.pdf)\nRun 'sealpact help sign' for usage.\n" },
+		{ { "sign", "--invisible" },
+		  "sealpact: sign: give the contract's 19-digit number (or --offline IN.pdf -o "
+		  "OUT.pdf)\nRun 'sealpact help sign' for usage.\n" },
+		{ { "sign", "12", "--invisible" },
+		  "sealpact: sign: '12' is not a contract number (19 digits, as 'sealpact list' "
+		  "shows them)\nRun 'sealpact help sign' for usage.\n" },
+		{ { "sign", "1234567890123456789", "x", "--invisible" },
+		  "sealpact: sign: unexpected argument 'x'\nRun 'sealpact help sign' for "
+		  "usage.\n" },
+		{ { "sign", "--offline" },
+		  "sealpact: sign: --offline wants IN.pdf -o OUT.pdf\n"
+		  "Run 'sealpact help sign' for usage.\n" },
+	};
+	struct test_cli_run r;
+	size_t i;
+
+	/* a configuration directory without a session */
+	setenv("XDG_CONFIG_HOME", test_tmpdir_new("cli-nologin"), 1);
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		test_cli_run_at(&r, base, cases[i].args, SP_ARRAY_LEN(cases[i].args));
+		ck_assert_msg(r.status == 64, "case %zu: exit %d: %s", i, r.status, r.err);
+		ck_assert_msg(strcmp(r.err, cases[i].err) == 0, "case %zu: stderr '%s'", i, r.err);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	pthread_mutex_lock(&srv.mu);
+	ck_assert_int_eq(srv.nrequests, 0);
+	pthread_mutex_unlock(&srv.mu);
 }
 END_TEST
 
@@ -153,6 +219,7 @@ client_cli_session_suite(void)
 	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
 	tcase_add_test(cli, cli_alias_file_with_crlf);
 	tcase_add_test(cli, cli_numbers_and_times_are_checked_before_sending);
+	tcase_add_test(cli, cli_values_are_judged_before_the_login);
 	suite_add_tcase(s, cli);
 	return s;
 }
