@@ -100,7 +100,11 @@ static const struct command commands[] = {
 	  "  --pin-file F       read the PIN from F; else SEALPACT_PIN; else a prompt\n"
 	  "  --key PEM --cert PEM  a development key and certificate (also SM2)\n",
 	  cmd_login },
-	{ "logout", "", "end the saved session", "", cmd_logout },
+	{ "logout", "", "end the saved session",
+	  "Ends the session on the server and removes the saved session file. Not\n"
+	  "logged in (or the session already ended on the server): nothing to end,\n"
+	  "exit 0 with a note.\n",
+	  cmd_logout },
 	{ "whoami", "[--json | --all]", "show who the saved session is (--all: every profile)",
 	  "--all lists every profile with a saved session: its organization, server and\n"
 	  "expiry, from the files alone; '*' marks the one in use. A profile is chosen\n"

@@ -169,6 +169,34 @@ START_TEST(cli_values_are_judged_before_the_login)
 END_TEST
 
 /*
+ * logout, not logged in, is done: exit 0 with a note on stderr, as when the
+ * server had already ended the session (401). It exited 1, which failed a
+ * script's cleanup (a trap under set -e) for a session that had expired.
+ */
+START_TEST(cli_logout_not_logged_in_is_done)
+{
+	const char *logout[] = { "--server", base, "logout", NULL },
+		   *help[] = { "help", "logout", NULL };
+	char want[128];
+	struct test_cli_run r;
+
+	setenv("XDG_CONFIG_HOME", test_tmpdir_new("cli-logout"), 1);
+	test_cli_run(&r, logout, NULL);
+	unsetenv("XDG_CONFIG_HOME");
+	snprintf(want, sizeof(want),
+		 "sealpact: logout: note: not logged in to %s; nothing to end\n", base);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.err, want);
+	ck_assert_str_eq(r.out, "");
+	pthread_mutex_lock(&srv.mu);
+	ck_assert_int_eq(srv.nrequests, 0);
+	pthread_mutex_unlock(&srv.mu);
+	test_cli_run(&r, help, NULL);
+	ck_assert_msg(strstr(r.out, "nothing to end,\nexit 0 with a note.\n") != NULL, "%s", r.out);
+}
+END_TEST
+
+/*
  * An alias file saved with CRLF line ends (an editor on Windows): its
  * credit code went to the server with the '\r' on it, and the server
  * refused a code the user never typed.
@@ -220,6 +248,7 @@ client_cli_session_suite(void)
 	tcase_add_test(cli, cli_alias_file_with_crlf);
 	tcase_add_test(cli, cli_numbers_and_times_are_checked_before_sending);
 	tcase_add_test(cli, cli_values_are_judged_before_the_login);
+	tcase_add_test(cli, cli_logout_not_logged_in_is_done);
 	suite_add_tcase(s, cli);
 	return s;
 }
