@@ -3,7 +3,10 @@
  * show, send, receive (one or --all), reject, cancel, download.
  *
  * The bearer token is the session `sealpact login` saved for this server;
- * SEALPACT_TOKEN (e.g. an organization API key) overrides it.
+ * SEALPACT_API_KEY (an organization API key, for scripts) overrides it.
+ * Never SEALPACT_TOKEN: that is the USB token's label (login, sign, seal
+ * install), which was sent as the bearer, so that exporting it, as the
+ * README says, made every other command 401.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -49,7 +52,7 @@ int
 client_cli_open(const struct client_cli *cli, const char *cmd, struct client **out)
 {
 	struct sp_errinfo ei;
-	const char *env = getenv("SEALPACT_TOKEN");
+	const char *env = getenv("SEALPACT_API_KEY");
 	char *token = NULL;
 	int r;
 

@@ -298,7 +298,11 @@ static const char global_help[] =
 	"  -V, --version      print the version\n"
 	"\n"
 	"A command that writes a file (download, evidence, seal form, sign --offline)\n"
-	"names it with -o FILE (or --output FILE) and writes it whole or not at all.\n";
+	"names it with -o FILE (or --output FILE) and writes it whole or not at all.\n"
+	"\n"
+	"The commands that call the server send the session 'sealpact login' saved;\n"
+	"SEALPACT_API_KEY, when set, is sent instead (an organization API key, for\n"
+	"scripts; login, logout, whoami and sign use the session).\n";
 
 static void
 usage(FILE *f)

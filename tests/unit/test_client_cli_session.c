@@ -5,6 +5,7 @@
  * sent, the alias file read as an editor saved it.
  */
 #include "support_cli.h"
+#include "support_shell.h"
 #include "support_suite.h"
 #include "support_tmp.h"
 #include "test_client_http.h"
@@ -197,6 +198,42 @@ START_TEST(cli_logout_not_logged_in_is_done)
 END_TEST
 
 /*
+ * SEALPACT_TOKEN is the USB token's label (help login, the README's
+ * settings), which login, sign and seal install read; the other commands
+ * also sent it to the server as the bearer, in place of the saved session,
+ * so that with it exported "list" answered 401. A bearer for scripts (an
+ * organization API key) is SEALPACT_API_KEY.
+ */
+START_TEST(cli_token_label_is_never_the_bearer)
+{
+	const char *list[] = { "--server", base, "list", NULL };
+	char tmp[48], last[sizeof(srv.last)];
+	struct test_cli_run r;
+	int k;
+
+	test_cli_session_saved(tmp, sizeof(tmp), "cli-bearer", base);
+	for (k = 0; k < 2; k++) {
+		setenv("SEALPACT_TOKEN", "supplier-rsa", 1);
+		if (k == 1)
+			setenv("SEALPACT_API_KEY", "spk_script", 1);
+		test_cli_run(&r, list, NULL);
+		unsetenv("SEALPACT_TOKEN");
+		unsetenv("SEALPACT_API_KEY");
+		pthread_mutex_lock(&srv.mu);
+		memcpy(last, srv.last, sizeof(last));
+		pthread_mutex_unlock(&srv.mu);
+		ck_assert_msg(strstr(last, k == 0 ? "\r\nAuthorization: Bearer t0k\r\n"
+						  : "\r\nAuthorization: Bearer spk_script\r\n") !=
+				      NULL,
+			      "%s", last);
+		ck_assert_msg(strstr(last, "supplier-rsa") == NULL, "%s", last);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	test_run("rm -rf '%s'", tmp);
+}
+END_TEST
+
+/*
  * An alias file saved with CRLF line ends (an editor on Windows): its
  * credit code went to the server with the '\r' on it, and the server
  * refused a code the user never typed.
@@ -249,6 +286,7 @@ client_cli_session_suite(void)
 	tcase_add_test(cli, cli_numbers_and_times_are_checked_before_sending);
 	tcase_add_test(cli, cli_values_are_judged_before_the_login);
 	tcase_add_test(cli, cli_logout_not_logged_in_is_done);
+	tcase_add_test(cli, cli_token_label_is_never_the_bearer);
 	suite_add_tcase(s, cli);
 	return s;
 }
