@@ -293,7 +293,8 @@ open_session(const char *cmd, const char *server, const char *cafile, long timeo
 		*absent = 1;
 		r = 0;
 	} else {
-		r = fail(1, cmd, &ei);
+		/* none is 1, as the server's no; a damaged file is 78, as for every command */
+		r = fail(r == SP_ERR_NOT_FOUND ? 1 : EX_CONFIG, cmd, &ei);
 	}
 	client_free(*out);
 	*out = NULL;

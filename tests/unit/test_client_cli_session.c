@@ -198,6 +198,39 @@ START_TEST(cli_logout_not_logged_in_is_done)
 END_TEST
 
 /*
+ * A damaged session file is exit 78 (EX_CONFIG) for every command, as
+ * --help says: whoami and logout said 1, the status of the server's no.
+ */
+START_TEST(cli_damaged_session_is_78)
+{
+	static const char *const cmds[] = { "whoami", "logout", "list" };
+	const char *args[] = { "--server", base, NULL, NULL };
+	char tmp[48], path[96];
+	struct test_cli_run r;
+	size_t i;
+	FILE *f;
+
+	test_cli_session_saved(tmp, sizeof(tmp), "cli-damaged", base);
+	snprintf(path, sizeof(path), "%s/sealpact/session.json", tmp);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"server\":", f);
+	fclose(f);
+	for (i = 0; i < SP_ARRAY_LEN(cmds); i++) {
+		args[2] = cmds[i];
+		test_cli_run(&r, args, NULL);
+		ck_assert_msg(r.status == 78 && strstr(r.err, "session.json is damaged") != NULL,
+			      "%s: exit %d: %s", cmds[i], r.status, r.err);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	pthread_mutex_lock(&srv.mu);
+	ck_assert_int_eq(srv.nrequests, 0);
+	pthread_mutex_unlock(&srv.mu);
+	test_run("rm -rf '%s'", tmp);
+}
+END_TEST
+
+/*
  * SEALPACT_TOKEN is the USB token's label (help login, the README's
  * settings), which login, sign and seal install read; the other commands
  * also sent it to the server as the bearer, in place of the saved session,
@@ -287,6 +320,7 @@ client_cli_session_suite(void)
 	tcase_add_test(cli, cli_values_are_judged_before_the_login);
 	tcase_add_test(cli, cli_logout_not_logged_in_is_done);
 	tcase_add_test(cli, cli_token_label_is_never_the_bearer);
+	tcase_add_test(cli, cli_damaged_session_is_78);
 	suite_add_tcase(s, cli);
 	return s;
 }
