@@ -423,6 +423,9 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 			"--tsa, --tsa-cert, --chain and --date-zone are for --offline (the "
 			"server timestamps, embeds the verified chain and dates the seal in "
 			"its configured zone)");
+	/* (it was dropped without a word: the server's signature has no /Reason) */
+	if (o.reason != NULL)
+		return usage_err("--reason is for --offline (the server writes no /Reason)");
 	if (o.level >= 0 || o.nroots || o.ncrls || o.nocsps || o.ocsp_allow)
 		return usage_err("--level, --trust-roots, --crl, --ocsp and --ocsp-allow are for "
 				 "--offline (online the server's signing.level decides, with the "

@@ -101,6 +101,69 @@ START_TEST(cli_version_and_help)
 }
 END_TEST
 
+/*
+ * What a new user reads in the help matches what the commands do: the
+ * exit statuses and SEALPACT_API_KEY once for all; list's tabs and default,
+ * --initiator and --json; create's TIME and --idempotency-key (edit's
+ * values, said nowhere, are create's); whoami --json; a reason of several
+ * words; sign --offline's token options and --reason, which the usage line
+ * left out (and which online was dropped without a word).
+ */
+START_TEST(cli_help_says_what_each_value_is)
+{
+	static const struct {
+		const char *cmd; /* NULL: --help */
+		const char *says;
+	} cases[] = {
+		{ NULL,
+		  "\nExit status: 0 done; 1 the server said no (its reason is printed); 64 a\n"
+		  "usage error; 66 a file cannot be read; 69 the server cannot be reached; 70 "
+		  "an\ninternal error; 73 a file cannot be written; 76 the server's answer "
+		  "makes no\nsense; 78 the saved session is damaged." },
+		{ NULL, "SEALPACT_API_KEY, when set, is sent instead (an organization API key" },
+		{ "list",
+		  "--tab picks the list (todo when not given): todo, what waits for you to\n"
+		  "receive, sign or send (待我办理)" },
+		{ "list",
+		  "--initiator keeps an initiator's contracts, by its name or credit\ncode" },
+		{ "list", "\n--json prints the server's page as JSON" },
+		{ "create", "[--deadline TIME]" },
+		{ "create", "TIME is an RFC 3339 time\nwith a zone" },
+		{ "create", "--idempotency-key K: a retry with the same K creates nothing new" },
+		{ "edit", "[--deadline TIME]" },
+		{ "edit", "The values are as for create ('sealpact help create')." },
+		{ "whoami", "--json prints the server's answer" },
+		{ "reject", "A REASON of several words goes in quotes" },
+		{ "sign",
+		  "--offline IN.pdf -o OUT.pdf (PLACEMENT... | --invisible) [token options] "
+		  "[--seal PNG] [--chain PEM] [--reason TEXT]" },
+		{ "sign", "--reason TEXT the\nsignature's /Reason." },
+		{ "logout", "nothing to end,\nexit 0 with a note." },
+	};
+	const char *args[3] = { "help", NULL, NULL }, *help[] = { "--help", NULL };
+	const char *refused[] = { "sign", "1234567890123456789", "--invisible", "--reason", "x",
+				  NULL };
+	struct test_cli_run r;
+	size_t i;
+
+	for (i = 0; i < SP_ARRAY_LEN(cases); i++) {
+		args[1] = cases[i].cmd;
+		test_cli_run(&r, cases[i].cmd != NULL ? args : help, NULL);
+		ck_assert_msg(r.status == 0 && strstr(r.out, cases[i].says) != NULL,
+			      "case %zu (%s): exit %d, no '%s' in\n%s", i,
+			      cases[i].cmd != NULL ? cases[i].cmd : "--help", r.status,
+			      cases[i].says, r.out);
+	}
+	test_cli_run(&r, refused, NULL);
+	ck_assert_int_eq(r.status, 64);
+	ck_assert_str_eq(r.err, "sealpact: sign: --reason is for --offline (the server writes no "
+				"/Reason)\nRun 'sealpact help sign' for usage.\n");
+	pthread_mutex_lock(&srv.mu);
+	ck_assert_int_eq(srv.nrequests, 0);
+	pthread_mutex_unlock(&srv.mu);
+}
+END_TEST
+
 START_TEST(cli_usage_errors_exit_64)
 {
 	static const char *const cases[][4] = {
@@ -342,6 +405,7 @@ client_cli_suite(void)
 
 	tcase_add_checked_fixture(cli, setup, teardown);
 	tcase_add_test(cli, cli_version_and_help);
+	tcase_add_test(cli, cli_help_says_what_each_value_is);
 	tcase_add_test(cli, terminal_text_is_neutralized);
 	tcase_add_test(cli, cli_usage_errors_exit_64);
 	tcase_add_test(cli, cli_usage_errors_read_alike);
