@@ -34,9 +34,10 @@ void test_cli_run_at(struct test_cli_run *r, const char *server, const char *con
 		     size_t max);
 
 /*
- * A fresh directory at tmp (short: the paths made from it are sized for
- * that) holding a saved session for server, and XDG_CONFIG_HOME pointing at
- * it: the CLI runs as if logged in. The caller unsets XDG_CONFIG_HOME.
+ * A fresh directory at tmp (cap bytes: 256 leave room for a long TMPDIR,
+ * where 48 failed under one of 20 characters) holding a saved session for
+ * server, and XDG_CONFIG_HOME pointing at it: the CLI runs as if logged in.
+ * The caller unsets XDG_CONFIG_HOME.
  */
 void test_cli_session_saved(char *tmp, size_t cap, const char *name, const char *server);
 

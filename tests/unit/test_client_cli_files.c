@@ -224,7 +224,7 @@ START_TEST(cli_output_files_are_named_with_o)
 		  "Run 'sealpact help sign' for usage.\n" },
 	};
 	const char *help_dl[] = { "help", "download", NULL }, *help[] = { "--help", NULL };
-	char tmp[48], path[512], head[64], cwd[PATH_MAX];
+	char tmp[256], path[512], head[64], cwd[PATH_MAX];
 	struct test_cli_run r;
 	size_t i;
 	int before;
@@ -279,7 +279,7 @@ END_TEST
  */
 START_TEST(cli_output_written_whole_or_not_at_all)
 {
-	char tmp[48], path[512], head[64], cwd[PATH_MAX];
+	char tmp[256], path[512], head[64], cwd[PATH_MAX];
 	const char *cut[] = { "--server", base,       "download", "1111111111111111111",
 			      "-o",       "keep.pdf", NULL };
 	const char *full[] = { "--server", base,       "download", "1234567890123456789",

@@ -17,7 +17,7 @@
  */
 START_TEST(cli_sign_prints_the_servers_text_clean)
 {
-	char tmp[48], path[512], cert[64], key[64];
+	char tmp[256], path[1024], cert[320], key[320];
 	const char *sign[] = { "--server",    base,    "sign", "1234567890123456789",
 			       "--invisible", "--key", key,    "--cert",
 			       cert,          NULL };
@@ -89,7 +89,7 @@ START_TEST(cli_numbers_and_times_are_checked_before_sending)
 		"--status is draft, signing, completed, rejected, cancelled or expired, not "
 		"'signed'",
 	};
-	char tmp[48], path[512];
+	char tmp[256], path[512];
 	struct test_cli_run r;
 	size_t i;
 
@@ -205,7 +205,7 @@ START_TEST(cli_damaged_session_is_78)
 {
 	static const char *const cmds[] = { "whoami", "logout", "list" };
 	const char *args[] = { "--server", base, NULL, NULL };
-	char tmp[48], path[96];
+	char tmp[256], path[320];
 	struct test_cli_run r;
 	size_t i;
 	FILE *f;
@@ -240,7 +240,7 @@ END_TEST
 START_TEST(cli_token_label_is_never_the_bearer)
 {
 	const char *list[] = { "--server", base, "list", NULL };
-	char tmp[48], last[sizeof(srv.last)];
+	char tmp[256], last[sizeof(srv.last)];
 	struct test_cli_run r;
 	int k;
 
@@ -273,7 +273,7 @@ END_TEST
  */
 START_TEST(cli_alias_file_with_crlf)
 {
-	char tmp[48], path[512], pdf[64], aliases[64];
+	char tmp[256], path[512], pdf[320], aliases[320];
 	const char *create[] = { "--server", base,       "create",     pdf, "--name",
 				 "Lease",    "--signer", "supplier:1", NULL };
 	char last[sizeof(srv.last)];
