@@ -436,6 +436,18 @@ qadd(char *q, size_t n, const char *key, const char *val)
 	q[k] = '\0';
 }
 
+/* 1 when v is NULL (not given) or one of the n words of set. */
+static int
+absent_or_one_of(const char *v, const char *const *set, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		if (strcmp(v, set[i]) == 0)
+			return 1;
+	return v == NULL;
+}
+
 /*
  * list's tab, status and times, judged here as the server judges them: a
  * wrong one said "not logged in" (or made a round trip) before its value
@@ -450,17 +462,12 @@ list_filters_check(const char *cmd, const char *const *vals)
 	static const char *const times[] = { "--from", "--to" };
 	const char *why;
 	int64_t t;
-	size_t i, k;
+	size_t k;
 
-	for (i = 0; vals[0] != NULL && i < SP_ARRAY_LEN(tabs) && strcmp(vals[0], tabs[i]); i++)
-		;
-	if (i == SP_ARRAY_LEN(tabs))
+	if (!absent_or_one_of(vals[0], tabs, SP_ARRAY_LEN(tabs)))
 		return client_usage(cmd, "--tab is todo, initiated, signed, cc or drafts, not '%s'",
 				    vals[0]);
-	for (i = 0; vals[1] != NULL && i < SP_ARRAY_LEN(statuses) && strcmp(vals[1], statuses[i]);
-	     i++)
-		;
-	if (i == SP_ARRAY_LEN(statuses))
+	if (!absent_or_one_of(vals[1], statuses, SP_ARRAY_LEN(statuses)))
 		return client_usage(cmd,
 				    "--status is draft, signing, completed, rejected, cancelled "
 				    "or expired, not '%s'",
