@@ -158,4 +158,12 @@ void client_output_deprecated(const char *cmd, const char *now);
  */
 int client_output_opt(const char *cmd, int argc, char **argv, const char **out);
 
+/*
+ * The contract number a command starts with, the first of its n arguments:
+ * 0 when it is one (19 digits), else the usage status (64, printed) that asks
+ * for what (a missing one: "give WHAT") or names what was typed ("'12' is not
+ * a contract number ..."). CLI thread.
+ */
+int client_number_arg(const char *cmd, int n, char *const *args, const char *what);
+
 #endif /* SP_CLIENT_H */

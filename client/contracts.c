@@ -3,7 +3,10 @@
  * show, send, receive (one or --all), reject, cancel, download.
  *
  * The bearer token is the session `sealpact login` saved for this server;
- * SEALPACT_TOKEN (e.g. an organization API key) overrides it.
+ * SEALPACT_API_KEY (an organization API key, for scripts) overrides it.
+ * Never SEALPACT_TOKEN: that is the USB token's label (login, sign, seal
+ * install), which was sent as the bearer, so that exporting it, as the
+ * README says, made every other command 401.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -49,7 +52,7 @@ int
 client_cli_open(const struct client_cli *cli, const char *cmd, struct client **out)
 {
 	struct sp_errinfo ei;
-	const char *env = getenv("SEALPACT_TOKEN");
+	const char *env = getenv("SEALPACT_API_KEY");
 	char *token = NULL;
 	int r;
 
@@ -231,38 +234,6 @@ print_audit(const struct client_cli *cli, const char *cmd, const char *number)
 		page = NULL;
 	}
 	json_decref(page);
-	return 0;
-}
-
-static int
-number_ok(const char *n)
-{
-	size_t i;
-
-	if (n == NULL || strlen(n) != 19)
-		return 0;
-	for (i = 0; i < 19; i++)
-		if (n[i] < '0' || n[i] > '9')
-			return 0;
-	return 1;
-}
-
-/*
- * The contract number a command starts with, the first of its n arguments:
- * 0 when it is one, else the usage error that asks for what (a missing one)
- * or names what was typed ("show 12" said "give the 19-digit contract
- * number", as if none had been given).
- */
-static int
-number_arg(const char *cmd, int n, char **args, const char *what)
-{
-	if (n < 1)
-		return client_usage(cmd, "give %s", what);
-	if (!number_ok(args[0]))
-		return client_usage(cmd,
-				    "'%s' is not a contract number (19 digits, as 'sealpact "
-				    "list' shows them)",
-				    args[0]);
 	return 0;
 }
 
@@ -465,6 +436,51 @@ qadd(char *q, size_t n, const char *key, const char *val)
 	q[k] = '\0';
 }
 
+/* 1 when v is NULL (not given) or one of the n words of set. */
+static int
+absent_or_one_of(const char *v, const char *const *set, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		if (strcmp(v, set[i]) == 0)
+			return 1;
+	return v == NULL;
+}
+
+/*
+ * list's tab, status and times, judged here as the server judges them: a
+ * wrong one said "not logged in" (or made a round trip) before its value
+ * was looked at. vals are cmd_list's, in its keys' order.
+ */
+static int
+list_filters_check(const char *cmd, const char *const *vals)
+{
+	static const char *const tabs[] = { "todo", "initiated", "signed", "cc", "drafts" };
+	static const char *const statuses[] = { "draft",    "signing",   "completed",
+						"rejected", "cancelled", "expired" };
+	static const char *const times[] = { "--from", "--to" };
+	const char *why;
+	int64_t t;
+	size_t k;
+
+	if (!absent_or_one_of(vals[0], tabs, SP_ARRAY_LEN(tabs)))
+		return client_usage(cmd, "--tab is todo, initiated, signed, cc or drafts, not '%s'",
+				    vals[0]);
+	if (!absent_or_one_of(vals[1], statuses, SP_ARRAY_LEN(statuses)))
+		return client_usage(cmd,
+				    "--status is draft, signing, completed, rejected, cancelled "
+				    "or expired, not '%s'",
+				    vals[1]);
+	for (k = 0; k < 2; k++)
+		if (vals[5 + k] != NULL && sp_time_parse(vals[5 + k], &t, &why) != SP_OK)
+			return client_usage(cmd,
+					    "%s wants an RFC 3339 time such as "
+					    "2026-01-01T00:00:00Z; \"%s\" is %s",
+					    times[k], vals[5 + k], why);
+	return 0;
+}
+
 static int
 cmd_list(const struct client_cli *cli, int argc, char **argv)
 {
@@ -503,6 +519,8 @@ cmd_list(const struct client_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc)
 		return client_usage(argv[0], "unexpected argument '%s'", argv[optind]);
+	if ((r = list_filters_check(argv[0], vals)) != 0)
+		return r;
 	if (vals[7] != NULL && sp_parse_i64(vals[7], 1, LIST_PAGE_MAX, &page) != SP_OK)
 		return client_usage(argv[0], "--page wants a number from 1 to 100000");
 	if (vals[8] != NULL && sp_parse_i64(vals[8], 1, LIST_PAGE_SIZE_MAX, &size) != SP_OK)
@@ -571,11 +589,12 @@ cmd_simple(const struct client_cli *cli, int argc, char **argv)
 		json_decref(doc);
 		return 0;
 	}
-	if ((r = number_arg(cmd, argc - 1, argv + 1,
-			    strcmp(cmd, "receive") == 0
-				    ? "the 19-digit contract number, or --all to receive every "
-				      "contract waiting for you"
-				    : "the 19-digit contract number")) != 0)
+	if ((r = client_number_arg(cmd, argc - 1, argv + 1,
+				   strcmp(cmd, "receive") == 0 ? "the 19-digit contract number, or "
+								 "--all to receive every "
+								 "contract waiting for you"
+							       : "the 19-digit contract number")) !=
+	    0)
 		return r;
 	if (reject && argc < 3)
 		return client_usage(cmd, "give the reason after the number");
@@ -659,7 +678,7 @@ cmd_download(const struct client_cli *cli, int argc, char **argv)
 	if ((r = client_output_opt(argv[0], argc, argv, &out)) != 0)
 		return r;
 	n = argc - optind;
-	if ((r = number_arg(argv[0], n, argv + optind, "the 19-digit contract number")) != 0)
+	if ((r = client_number_arg(argv[0], n, argv + optind, "the 19-digit contract number")) != 0)
 		return r;
 	number = argv[optind];
 	if (out == NULL && n > 3) {
@@ -703,8 +722,8 @@ cmd_evidence(const struct client_cli *cli, int argc, char **argv)
 
 	if ((r = client_output_opt(argv[0], argc, argv, &out)) != 0)
 		return r;
-	if ((r = number_arg(argv[0], argc - optind, argv + optind,
-			    "the 19-digit contract number")) != 0)
+	if ((r = client_number_arg(argv[0], argc - optind, argv + optind,
+				   "the 19-digit contract number")) != 0)
 		return r;
 	if (argc - optind > 1)
 		return client_usage(argv[0], "unexpected argument '%s'", argv[optind + 1]);
@@ -759,8 +778,8 @@ cmd_edit(const struct client_cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((r = number_arg(argv[0], argc - optind, argv + optind,
-			    "the 19-digit number of a draft")) != 0)
+	if ((r = client_number_arg(argv[0], argc - optind, argv + optind,
+				   "the 19-digit number of a draft")) != 0)
 		goto out;
 	if (argc - optind > 1) {
 		r = client_usage(argv[0], "unexpected argument '%s'", argv[optind + 1]);
@@ -792,7 +811,8 @@ cmd_delete(const struct client_cli *cli, int argc, char **argv)
 	char path[96];
 	int r;
 
-	if ((r = number_arg(argv[0], argc - 1, argv + 1, "the 19-digit number of a draft")) != 0)
+	if ((r = client_number_arg(argv[0], argc - 1, argv + 1,
+				   "the 19-digit number of a draft")) != 0)
 		return r;
 	if (argc > 2)
 		return client_usage(argv[0], "unexpected argument '%s'", argv[2]);

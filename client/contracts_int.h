@@ -24,8 +24,8 @@ struct client_response;
 struct sp_errinfo;
 
 /*
- * A client for cli->server with the caller's token: SEALPACT_TOKEN (e.g. an
- * API key), else the session `sealpact login` saved. Returns 0 and *out
+ * A client for cli->server with the caller's bearer: SEALPACT_API_KEY (an
+ * organization API key), else the session `sealpact login` saved. Returns 0 and *out
  * (client_free()), or the exit status after printing why (cmd names the
  * command in the message).
  */

@@ -261,10 +261,14 @@ out:
 
 /* ---- logout, whoami ---------------------------------------------------------------- */
 
-/* A client carrying the saved token; 0 or an exit status. */
+/*
+ * A client carrying the saved token; 0 or an exit status. With absent, no
+ * session for this server is no failure: *absent is set, *out stays NULL and
+ * 0 is returned (logout's "nothing to end").
+ */
 static int
 open_session(const char *cmd, const char *server, const char *cafile, long timeout_s,
-	     struct client **out)
+	     struct client **out, int *absent)
 {
 	struct sp_errinfo ei;
 	char *token = NULL;
@@ -281,12 +285,20 @@ open_session(const char *cmd, const char *server, const char *cafile, long timeo
 		sp_wipe(token, strlen(token));
 		free(token);
 	}
-	if (r != SP_OK) {
-		client_free(*out);
-		*out = NULL;
-		return fail(1, cmd, &ei);
+	if (r == SP_OK)
+		return 0;
+	if (r == SP_ERR_NOT_FOUND && absent != NULL) {
+		fprintf(stderr, "sealpact: %s: note: not logged in to %s; nothing to end\n", cmd,
+			(*out)->base_url);
+		*absent = 1;
+		r = 0;
+	} else {
+		/* none is 1, as the server's no; a damaged file is 78, as for every command */
+		r = fail(r == SP_ERR_NOT_FOUND ? 1 : EX_CONFIG, cmd, &ei);
 	}
-	return 0;
+	client_free(*out);
+	*out = NULL;
+	return r;
 }
 
 int
@@ -295,11 +307,18 @@ client_cmd_logout(const char *server, const char *cafile, long timeout_s, int ar
 	struct client_response resp;
 	struct client *c = NULL;
 	struct sp_errinfo ei;
-	int rc;
+	int rc, absent = 0;
 
 	if (argc > 1 && argv[1] != NULL)
 		return client_usage("logout", "unexpected argument '%s'", argv[1]);
-	if ((rc = open_session("logout", server, cafile, timeout_s, &c)) != 0)
+	/*
+	 * Not logged in is success with a note, as a session the server had
+	 * already ended (401 below) is: what logout is for holds, and a script's
+	 * cleanup (a trap under set -e) does not fail for a session that expired.
+	 * (docker logout does the same; gh auth logout exits 1, but it asks which
+	 * account to end, and here there is one session a server.)
+	 */
+	if ((rc = open_session("logout", server, cafile, timeout_s, &c, &absent)) != 0 || absent)
 		return rc;
 	client_response_init(&resp, 64 * 1024);
 	if ((rc = call(c, "POST", "/api/v1/auth/logout", NULL, &resp)) != 0)
@@ -350,7 +369,7 @@ client_cmd_whoami(const char *server, const char *cafile, long timeout_s, int ar
 			return fail(EX_CONFIG, "whoami", &ei);
 		return 0;
 	}
-	if ((rc = open_session("whoami", server, cafile, timeout_s, &c)) != 0)
+	if ((rc = open_session("whoami", server, cafile, timeout_s, &c, NULL)) != 0)
 		return rc;
 	client_response_init(&resp, 64 * 1024);
 	if ((rc = call(c, "GET", "/api/v1/auth/whoami", NULL, &resp)) != 0)

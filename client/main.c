@@ -4,10 +4,12 @@
  *   sealpact [--server URL] [--cacert FILE] [--timeout SECONDS] COMMAND [ARGS]
  *
  * Commands are rows of commands[] below: a later command is one function and
- * one row. Exit status: 0 success, 1 the server said no (or is not ready),
- * 64 usage error (EX_USAGE), 69 the server cannot be reached (EX_UNAVAILABLE),
- * 70 internal error (EX_SOFTWARE). `sign --offline` has its own for each
- * cause (sign_offline.c, step_exit; the README's table).
+ * one row. Exit status (global_help says it to the user): 0 success, 1 the
+ * server said no (or is not ready), 64 usage error (EX_USAGE), 66 no input
+ * (EX_NOINPUT), 69 the server cannot be reached (EX_UNAVAILABLE), 70 internal
+ * error (EX_SOFTWARE), 73 cannot write (EX_CANTCREAT), 76 a senseless answer
+ * (EX_PROTOCOL), 78 a damaged session file (EX_CONFIG). `sign --offline` has
+ * its own for each cause (sign_offline.c, step_exit; the README's table).
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -100,16 +102,21 @@ static const struct command commands[] = {
 	  "  --pin-file F       read the PIN from F; else SEALPACT_PIN; else a prompt\n"
 	  "  --key PEM --cert PEM  a development key and certificate (also SM2)\n",
 	  cmd_login },
-	{ "logout", "", "end the saved session", "", cmd_logout },
+	{ "logout", "", "end the saved session",
+	  "Ends the session on the server and removes the saved session file. Not\n"
+	  "logged in (or the session already ended on the server): nothing to end,\n"
+	  "exit 0 with a note.\n",
+	  cmd_logout },
 	{ "whoami", "[--json | --all]", "show who the saved session is (--all: every profile)",
-	  "--all lists every profile with a saved session: its organization, server and\n"
+	  "--json prints the server's answer (kind, user, organization, certificate) as\n"
+	  "JSON. --all lists every profile with a saved session: its organization, server and\n"
 	  "expiry, from the files alone; '*' marks the one in use. A profile is chosen\n"
 	  "with --profile NAME (before the command) or SEALPACT_PROFILE, e.g.\n"
 	  "  sealpact --profile supplier login --token supplier-rsa ...\n"
 	  "  sealpact --profile supplier list --tab todo\n",
 	  cmd_whoami },
 	{ "create",
-	  "FILE --name N [--business-type T] [--deadline RFC3339] [--signer "
+	  "FILE --name N [--business-type T] [--deadline TIME] [--signer "
 	  "PARTY[:ORDER][:NAME]]... [--cc PARTY[:NAME]]... [--idempotency-key K] [--send]",
 	  "create a draft contract from a PDF (and send it with --send)",
 	  "Prints the new contract's 19-digit number. PARTY is an organization's\n"
@@ -118,23 +125,33 @@ static const struct command commands[] = {
 	  "the format of the development setup's var/pki/orgs.tsv, so 'supplier' names\n"
 	  "the demo supplier). NAME is needed for an organization that has never logged\n"
 	  "in (an alias supplies it). Equal ORDERs sign in parallel. T is a business\n"
-	  "type's code or display name (e.g. purchase or 采购). --send needs a signer and\n"
-	  "is checked before anything is created.\n",
+	  "type's code or display name (e.g. purchase or 采购). TIME is an RFC 3339 time\n"
+	  "with a zone (e.g. 2026-12-31T18:00:00+08:00): a contract not signed by then\n"
+	  "expires. --idempotency-key K: a retry with the same K creates nothing new\n"
+	  "and prints the same number. --send needs a signer and is checked before\n"
+	  "anything is created.\n",
 	  cmd_contracts },
 	{ "edit",
-	  "NUMBER [--name N] [--business-type T] [--deadline RFC3339] "
+	  "NUMBER [--name N] [--business-type T] [--deadline TIME] "
 	  "[--signer PARTY[:ORDER][:NAME]]... [--cc PARTY[:NAME]]...",
-	  "change a draft (only what you pass; parties given replace all parties)", "",
-	  cmd_contracts },
+	  "change a draft (only what you pass; parties given replace all parties)",
+	  "The values are as for create ('sealpact help create').\n", cmd_contracts },
 	{ "delete", "NUMBER", "delete a draft you created", "", cmd_contracts },
 	{ "list",
 	  "[--tab todo|initiated|signed|cc|drafts] [--status S] [--business-type T] [--q TEXT] "
 	  "[--initiator NAME|CODE] [--from TIME] [--to TIME] [--page N] [--page-size N] [--json]",
 	  "list contracts (the five tabs, with filters)",
+	  "--tab picks the list (todo when not given): todo, what waits for you to\n"
+	  "receive, sign or send (待我办理); initiated, what you sent out (我发起的);\n"
+	  "signed, what you signed (我签署的); cc, what is copied to you (抄送我的);\n"
+	  "drafts, your drafts (我的草稿).\n"
 	  "S is draft, signing, completed, rejected, cancelled or expired; T is a\n"
 	  "business type's code or display name; --q finds TEXT in the name or the\n"
-	  "number. --from and --to bound the time the contract was created, as RFC 3339\n"
-	  "times (e.g. 2026-01-01T00:00:00Z). Ten rows a page unless --page-size (1..100).\n",
+	  "number; --initiator keeps an initiator's contracts, by its name or credit\n"
+	  "code. --from and --to bound the time the contract was created, as RFC 3339\n"
+	  "times (e.g. 2026-01-01T00:00:00Z). Ten rows a page unless --page-size (1..100).\n"
+	  "--json prints the server's page as JSON (ASCII, every other character\n"
+	  "escaped).\n",
 	  cmd_contracts },
 	{ "show", "NUMBER", "show a contract: parties, statuses, revisions, audit trail", "",
 	  cmd_contracts },
@@ -142,7 +159,8 @@ static const struct command commands[] = {
 	  cmd_contracts },
 	{ "receive", "NUMBER | --all", "receive a pending contract (or all of them)", "",
 	  cmd_contracts },
-	{ "reject", "NUMBER REASON", "reject a contract with a reason everyone sees", "",
+	{ "reject", "NUMBER REASON", "reject a contract with a reason everyone sees",
+	  "A REASON of several words goes in quotes: reject N \"the price changed\".\n",
 	  cmd_contracts },
 	{ "cancel", "NUMBER", "cancel a contract you initiated while it is being signed", "",
 	  cmd_contracts },
@@ -165,7 +183,8 @@ static const struct command commands[] = {
 	{ "sign",
 	  "NUMBER (PLACEMENT... | --invisible) [--seal ID] [token options] | --offline IN.pdf "
 	  "-o OUT.pdf "
-	  "(PLACEMENT... | --invisible) [--seal PNG] [--chain PEM] [--tsa URL | --tsa-cert PEM "
+	  "(PLACEMENT... | --invisible) [token options] [--seal PNG] [--chain PEM] [--reason "
+	  "TEXT] [--tsa URL | --tsa-cert PEM "
 	  "--tsa-key PEM] [--tsa-trust PEM] [--date-zone ZONE] [--level B-B|B-T|B-LT|B-LTA "
 	  "--trust-roots PEM [--crl FILE]... [--ocsp FILE]... [--ocsp-allow HOSTS]]",
 	  "sign a contract (or a local PDF) with the key on your token",
@@ -193,7 +212,9 @@ static const struct command commands[] = {
 	  "  sealpact sign N --invisible               a signature with no seal shown\n"
 	  "Online, --seal ID puts your organization's seal ID on the page (an approved\n"
 	  "or installed seal, valid now: 'sealpact seal list'); without it the server's\n"
-	  "development demo seal, where it has one. Offline, --seal PNG is the picture.\n"
+	  "development demo seal, where it has one. Offline, --seal PNG is the picture,\n"
+	  "--chain PEM the CA certificates to embed with yours, --reason TEXT the\n"
+	  "signature's /Reason.\n"
 	  "The resolved seal rectangles are printed before the PIN is asked. Token\n"
 	  "options as for login (--module, --token, --key-id, --pin-file; or --key PEM\n"
 	  "--cert PEM). Online the server adds the timestamp and writes the date in its\n"
@@ -294,7 +315,17 @@ static const char global_help[] =
 	"  -V, --version      print the version\n"
 	"\n"
 	"A command that writes a file (download, evidence, seal form, sign --offline)\n"
-	"names it with -o FILE (or --output FILE) and writes it whole or not at all.\n";
+	"names it with -o FILE (or --output FILE) and writes it whole or not at all.\n"
+	"\n"
+	"The commands that call the server send the session 'sealpact login' saved;\n"
+	"SEALPACT_API_KEY, when set, is sent instead (an organization API key, for\n"
+	"scripts; login, logout, whoami and sign use the session).\n"
+	"\n"
+	"Exit status: 0 done; 1 the server said no (its reason is printed); 64 a\n"
+	"usage error; 66 a file cannot be read; 69 the server cannot be reached; 70 an\n"
+	"internal error; 73 a file cannot be written; 76 the server's answer makes no\n"
+	"sense; 78 the saved session is damaged. verify, seal and sign --offline say\n"
+	"theirs in 'sealpact help COMMAND'.\n";
 
 static void
 usage(FILE *f)

@@ -238,7 +238,7 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	static struct sign_opts o; /* large: keep it off the stack */
 	struct sp_errinfo ei;
 	const char *kind, *out = NULL;
-	int ch, st, invisible = 0;
+	int ch, st, invisible = 0, old_form = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.level = -1;
@@ -361,6 +361,28 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 	}
 	if (o.so.key_pem != NULL)
 		o.so.module = NULL;
+	/*
+	 * What to sign is said first: "sign" alone complained about the seal's
+	 * placement, and the missing number came only after that was fixed.
+	 */
+	if (o.offline) {
+		/* IN.pdf OUT.pdf, the old form, still works (with a note, below) */
+		old_form = out == NULL && argc - optind == 2;
+		if (old_form)
+			out = argv[optind + 1];
+		else if (argc - optind != 1 || out == NULL)
+			return usage_err("--offline wants IN.pdf -o OUT.pdf");
+	} else {
+		if ((st = client_number_arg("sign", argc - optind, argv + optind,
+					    "the contract's 19-digit number (or --offline IN.pdf "
+					    "-o OUT.pdf)")) != 0)
+			return st;
+		if (argc - optind > 1)
+			return client_usage("sign", "unexpected argument '%s'", argv[optind + 1]);
+		if (out != NULL)
+			return usage_err("-o is for --offline (online the signed contract stays on "
+					 "the server: 'sealpact download NUMBER -o FILE')");
+	}
 	/* A signature nobody can see on the page is a choice, never a forgotten flag. */
 	if (o.npl == 0 && !invisible)
 		return usage_err("no seal placement: give --normal, --multi, --seam, --keyword, "
@@ -381,20 +403,10 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 		if (o.level >= 2 && o.nroots == 0)
 			return usage_err(
 				"--level B-LT and B-LTA build the chains to --trust-roots PEM");
-		/* IN.pdf OUT.pdf, the old form, still works (with a note) */
-		if (out == NULL && argc - optind == 2) {
-			out = argv[optind + 1];
+		if (old_form)
 			client_output_deprecated("sign", "sign --offline IN.pdf -o OUT.pdf ...");
-		} else if (argc - optind != 1 || out == NULL) {
-			return usage_err("--offline wants IN.pdf -o OUT.pdf");
-		}
 		return sign_run_offline(&o, argv[optind], out);
 	}
-	if (argc - optind != 1)
-		return usage_err("wants the contract NUMBER (or --offline IN.pdf -o OUT.pdf)");
-	if (out != NULL)
-		return usage_err("-o is for --offline (online the signed contract stays on the "
-				 "server: 'sealpact download NUMBER -o FILE')");
 	/* Online, --seal names one of the organization's seals by its id. */
 	if (o.seal_png != NULL) {
 		size_t n = strlen(o.seal_png);
@@ -411,6 +423,9 @@ client_cmd_sign(const char *server, const char *cafile, long timeout_s, int argc
 			"--tsa, --tsa-cert, --chain and --date-zone are for --offline (the "
 			"server timestamps, embeds the verified chain and dates the seal in "
 			"its configured zone)");
+	/* (it was dropped without a word: the server's signature has no /Reason) */
+	if (o.reason != NULL)
+		return usage_err("--reason is for --offline (the server writes no /Reason)");
 	if (o.level >= 0 || o.nroots || o.ncrls || o.nocsps || o.ocsp_allow)
 		return usage_err("--level, --trust-roots, --crl, --ocsp and --ocsp-allow are for "
 				 "--offline (online the server's signing.level decides, with the "

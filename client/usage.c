@@ -84,3 +84,30 @@ client_output_opt(const char *cmd, int argc, char **argv, const char **out)
 	}
 	return 0;
 }
+
+static int
+number_ok(const char *n)
+{
+	size_t i;
+
+	if (n == NULL || strlen(n) != 19)
+		return 0;
+	for (i = 0; i < 19; i++)
+		if (n[i] < '0' || n[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* ("show 12" said "give the 19-digit contract number", as if none had been given) */
+int
+client_number_arg(const char *cmd, int n, char *const *args, const char *what)
+{
+	if (n < 1)
+		return client_usage(cmd, "give %s", what);
+	if (!number_ok(args[0]))
+		return client_usage(cmd,
+				    "'%s' is not a contract number (19 digits, as 'sealpact "
+				    "list' shows them)",
+				    args[0]);
+	return 0;
+}

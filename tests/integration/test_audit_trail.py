@@ -42,7 +42,7 @@ def grow(db, number, org, events):
 
 
 class TrailPaged(wf.WorkflowCase):
-    cli = wf.TestWorkflowCli.cli  # the terminal with SEALPACT_TOKEN standing in for a login
+    cli = wf.TestWorkflowCli.cli  # the terminal with SEALPACT_API_KEY standing in for a login
 
     def sent(self, extra=0):
         """A sent contract the first signer received: 3 events, and `extra` more."""

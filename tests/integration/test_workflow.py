@@ -1393,10 +1393,10 @@ class TestControlCharacters(WorkflowCase):
 
 
 class TestWorkflowCli(WorkflowCase):
-    """The sealpact commands, with SEALPACT_TOKEN standing in for a saved login."""
+    """The sealpact commands, with SEALPACT_API_KEY standing in for a saved login."""
 
     def cli(self, org, *args, ok=True):
-        env = dict(os.environ, SEALPACT_TOKEN=org.token, XDG_CONFIG_HOME=self.tmp)
+        env = dict(os.environ, SEALPACT_API_KEY=org.token, XDG_CONFIG_HOME=self.tmp)
         p = subprocess.run([SEALPACT, "--server", self.server.url] + list(args), env=env,
                            capture_output=True, text=True, timeout=60)
         if ok:
@@ -1522,7 +1522,7 @@ class TestWorkflowCli(WorkflowCase):
         with open(aliases, "w", encoding="utf-8") as f:
             f.write("signer1\tSigner One\t%s\nlater\t后来的签署方\t%s\n" % (self.s1.code,
                                                                            credit_code(91)))
-        env = dict(os.environ, SEALPACT_TOKEN=self.a.token, XDG_CONFIG_HOME=self.tmp,
+        env = dict(os.environ, SEALPACT_API_KEY=self.a.token, XDG_CONFIG_HOME=self.tmp,
                    SEALPACT_ALIASES=aliases)
         p = subprocess.run([SEALPACT, "--server", self.server.url, "create", FIXTURE, "--name",
                             "By alias", "--signer", "signer1:1", "--signer", "later:2", "--cc",

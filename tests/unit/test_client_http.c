@@ -1,6 +1,6 @@
 /* test_client_http.c: the client's HTTP plumbing (client/client.h), against
  * a tiny canned HTTP server on a thread (test_client_http.h), and real TLS.
- * The sealpact command line: test_client_cli.c. */
+ * The sealpact command line: test_client_cli*.c. */
 #include "test_client_http.h"
 
 #include "support_tmp.h"

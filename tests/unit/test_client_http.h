@@ -1,6 +1,6 @@
 /*
  * test_client_http.h: the fixture of test_client_http.c (the client's HTTP
- * plumbing) and test_client_cli.c (the sealpact command line): a tiny
+ * plumbing) and test_client_cli*.c (the sealpact command line): a tiny
  * canned HTTP/1.1 server on a thread, one request per connection, and a
  * client for it. Header-only (static), as test_pdf_sign.h, because each
  * test is its own executable.
