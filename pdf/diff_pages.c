@@ -29,8 +29,9 @@ diff_annot_shared(struct diff_ctx *c, int id)
 		if (diff_uses_walk(c, c->annot_refs, &ei) != SP_OK)
 			pdf_refs_cleanup(c->annot_refs); /* bits NULL: every annotation shared */
 	}
-	return c->annot_refs->bits == NULL || id <= 0 || (size_t)id >= c->annot_refs->n ||
-	       REF_HAS(c->annot_refs, id);
+	/* a number past the set's room is in it only when past any a walk marks */
+	return c->annot_refs->bits == NULL || id <= 0 || id > PDF_DOC_MAX_OBJECTS ||
+	       ((size_t)id < c->annot_refs->n && REF_HAS(c->annot_refs, id));
 }
 
 static int
