@@ -695,8 +695,6 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
-	if (!(out->c = calloc(DIFF_CHANGES_MAX, sizeof(*out->c))))
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	if (rev->xref < 0 || (size_t)rev->xref >= newer->len)
 		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 				     "xref outside the revision");

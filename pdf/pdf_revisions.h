@@ -292,6 +292,7 @@ struct pdf_change {
 struct pdf_diff {
 	struct pdf_change *c;
 	size_t n;
+	size_t cap; /* room in c, grown as changes are noted (most updates note a few) */
 	size_t nallowed, ndisallowed;
 	size_t nltv; /* of the allowed changes, those that only add validation data */
 	/* of the allowed changes, those to document metadata only (/Info, the XMP stream, the
