@@ -850,7 +850,7 @@ out:
 	free(c.fields_sorted);
 	free(c.page_ix);
 	free(c.annots_ix);
-	free(c.on_page);
+	pdf_refs_cleanup(&c.on_page);
 	return r;
 }
 

@@ -149,11 +149,11 @@ struct diff_ctx {
 	int in_root;                 /* ... the catalog */
 	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
 	/* the older revision's pages and their /Annots arrays by object number (page from
-	   1), sorted, and the annotations those list, a bit per object number: read once
+	   1), sorted, and the annotations those list, a set of object numbers: read once
 	   per diff (pages_indexed) */
 	struct diff_id_page *page_ix, *annots_ix;
 	size_t npage_ix, nannots_ix;
-	unsigned char *on_page;
+	struct pdf_refs on_page;
 	int pages_read, annots_read, items_read; /* tried; 2: failed (out of memory) */
 	/* a read of newer's DSS, of its very bytes (pdf_revision_diff_dss), or NULL */
 	const struct pdf_dss *dss_new;
