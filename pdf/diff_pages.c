@@ -52,7 +52,6 @@ id_page(const struct diff_id_page *ix, size_t n, int id)
 	return f != NULL ? f->page : 0;
 }
 
-/* bit id of a set of object numbers (PDF_DOC_MAX_OBJECTS + 1 bits) */
 /* what pages_indexed() reads: the pages' numbers, their /Annots arrays', the annotations */
 enum pages_ix { IX_PAGES, IX_ANNOTS, IX_ITEMS };
 
