@@ -679,7 +679,7 @@ orphans_named(struct diff_ctx *c, const struct diff_xent *x, size_t nx)
 				  "new object %d: whether the signed revision refers to it cannot "
 				  "be told",
 				  num);
-		else if (REF_HAS(&fills, num))
+		else if ((size_t)num < fills.n && REF_HAS(&fills, num))
 			diff_note(c->d, num, x[i].gen, 0, 0,
 				  "new object %d fills a reference the signed revision already "
 				  "made, to an object it did not have",
@@ -701,8 +701,6 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
-	if (!(out->c = calloc(DIFF_CHANGES_MAX, sizeof(*out->c))))
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	if (rev->xref < 0 || (size_t)rev->xref >= newer->len)
 		return sp_err_reason(ei, SP_ERR_PDF, "revision_structure",
 				     "xref outside the revision");
@@ -808,8 +806,11 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 			      diff_ref_id(newer->q, rn, "/DSS") };
 		int was[3] = { c.info, c.metadata, c.dss };
 		for (i = 0; i < 3; i++)
-			if (id[i] > 0 && id[i] != was[i] && (size_t)id[i] < refs->n)
-				refs_mark(refs, id[i], 1);
+			if (id[i] > 0 && id[i] != was[i] && id[i] <= PDF_DOC_MAX_OBJECTS &&
+			    refs_mark(refs, id[i], 1) < 0) {
+				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				goto out;
+			}
 	}
 	/* what this update's objects refer to, for the next update's new objects: the DSS
 	   from the read when it holds them all (not parsed: some 3k references at a B-LT
@@ -860,7 +861,7 @@ out:
 	free(c.fields_sorted);
 	free(c.page_ix);
 	free(c.annots_ix);
-	free(c.on_page);
+	pdf_refs_cleanup(&c.on_page);
 	return r;
 }
 

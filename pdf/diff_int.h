@@ -70,20 +70,35 @@ void diff_note_fill(struct pdf_diff *d, int obj, int gen, const char *field, con
 void diff_mark_ltv(struct pdf_diff *d);
 void diff_mark_meta(struct pdf_diff *d);
 
-/* hi: one past the highest number set, so that export reads only that far */
+/* hi: one past the highest number set, so that export reads only that far; id below r->n
+   (diff_refs_room) */
 #define REF_SET(r, id) \
 	((r)->bits[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)), \
 	 (r)->hi = (size_t)(id) + 1 > (r)->hi ? (size_t)(id) + 1 : (r)->hi)
+/* id below r->n: a number at or past it is in no set */
 #define REF_HAS(r, id) (((r)->bits[(size_t)(id) >> 3] >> ((id)&7)) & 1)
 #define REF_MULTI(r, id) (((r)->multi[(size_t)(id) >> 3] >> ((id)&7)) & 1)
 
-/* Mark id (in range) referred to; counted: a second reference makes it REF_MULTI. */
-static inline void
+/*
+ * Room in r for the number id (1 .. PDF_DOC_MAX_OBJECTS): its tables grown,
+ * doubling, the new part zeroed. A set is sized by the numbers a file names,
+ * not by the most any file may have: tables of PDF_DOC_MAX_OBJECTS numbers
+ * cost each walk and each import three 500 KB memsets. -1 when out of memory
+ * (r unchanged).
+ */
+int diff_refs_room(struct pdf_refs *r, int id);
+
+/* Mark id (1 .. PDF_DOC_MAX_OBJECTS) referred to; counted: a second reference makes it
+   REF_MULTI. -1 when out of memory. */
+static inline int
 refs_mark(struct pdf_refs *r, int id, int counted)
 {
+	if ((size_t)id >= r->n && diff_refs_room(r, id) < 0)
+		return -1;
 	if (counted && REF_HAS(r, id))
 		r->multi[(size_t)id >> 3] |= (unsigned char)(1u << (id & 7));
 	REF_SET(r, id);
+	return 0;
 }
 
 /*
@@ -112,8 +127,8 @@ int diff_refs_bytes(struct pdf_doc *doc, int num, int gen, int counted, struct p
  * SP_ERR_LIMIT past WALK_MAX steps.
  */
 int diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
-		   const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
-		   struct sp_errinfo *ei);
+		   const struct pdf_dss *dss, int counted, struct pdf_refs *r,
+		   struct pdf_refs *seen, struct sp_errinfo *ei);
 /*
  * What diff_refs_walk() (not following) marks of the DSS object dss read,
  * marked from the read: 1 when done, 0 when the read does not hold every
@@ -143,11 +158,11 @@ struct diff_ctx {
 	int in_root;                 /* ... the catalog */
 	int annots_edited;           /* ... whose /Annots gained or lost annotations (DocMDP P=3) */
 	/* the older revision's pages and their /Annots arrays by object number (page from
-	   1), sorted, and the annotations those list, a bit per object number: read once
+	   1), sorted, and the annotations those list, a set of object numbers: read once
 	   per diff (pages_indexed) */
 	struct diff_id_page *page_ix, *annots_ix;
 	size_t npage_ix, nannots_ix;
-	unsigned char *on_page;
+	struct pdf_refs on_page;
 	int pages_read, annots_read, items_read; /* tried; 2: failed (out of memory) */
 	/* a read of newer's DSS, of its very bytes (pdf_revision_diff_dss), or NULL */
 	const struct pdf_dss *dss_new;

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diff_int.h"
@@ -24,6 +25,17 @@ vnote(struct pdf_diff *d, int obj, int gen, int allowed, int visible, const char
 	d->visible_widgets += visible;
 	if (d->n == DIFF_CHANGES_MAX)
 		return NULL;
+	/* grown, not set aside whole: DIFF_CHANGES_MAX changes zeroed for each diff cost a
+	   verification 80 K instructions a revision, for the few a signature's update notes */
+	if (d->n == d->cap) {
+		size_t cap = d->cap > 0 ? 2 * d->cap : 8;
+		if (cap > DIFF_CHANGES_MAX)
+			cap = DIFF_CHANGES_MAX;
+		if (!(c = realloc(d->c, cap * sizeof(*c))))
+			return NULL; /* counted, not listed: as past DIFF_CHANGES_MAX */
+		d->c = c;
+		d->cap = cap;
+	}
 	c = &d->c[d->n++];
 	memset(c, 0, sizeof(*c));
 	c->obj = obj;

@@ -29,8 +29,9 @@ diff_annot_shared(struct diff_ctx *c, int id)
 		if (diff_uses_walk(c, c->annot_refs, &ei) != SP_OK)
 			pdf_refs_cleanup(c->annot_refs); /* bits NULL: every annotation shared */
 	}
-	return c->annot_refs->bits == NULL || id <= 0 || (size_t)id >= c->annot_refs->n ||
-	       REF_HAS(c->annot_refs, id);
+	/* a number past the set's room is in it only when past any a walk marks */
+	return c->annot_refs->bits == NULL || id <= 0 || id > PDF_DOC_MAX_OBJECTS ||
+	       ((size_t)id < c->annot_refs->n && REF_HAS(c->annot_refs, id));
 }
 
 static int
@@ -51,11 +52,6 @@ id_page(const struct diff_id_page *ix, size_t n, int id)
 	return f != NULL ? f->page : 0;
 }
 
-/* bit id of a set of object numbers (PDF_DOC_MAX_OBJECTS + 1 bits) */
-#define ID_BIT_GET(b, id) (((b)[(size_t)(id) >> 3] >> ((id)&7)) & 1)
-#define ID_BIT_SET(b, id) ((b)[(size_t)(id) >> 3] |= (unsigned char)(1u << ((id)&7)))
-#define ID_BITS_LEN ((size_t)PDF_DOC_MAX_OBJECTS / 8 + 1)
-
 /* what pages_indexed() reads: the pages' numbers, their /Annots arrays', the annotations */
 enum pages_ix { IX_PAGES, IX_ANNOTS, IX_ITEMS };
 
@@ -70,8 +66,9 @@ enum pages_ix { IX_PAGES, IX_ANNOTS, IX_ITEMS };
  * page again was objects x pages (x annotations) qpdf calls on a hostile
  * file. An array many pages share is read once, and the bits take the same
  * room however many pages list how many annotations: an entry per page and
- * item took 77 MB for 10,000 pages sharing one array of 512 (review46).
- * 0 out of memory.
+ * item took 77 MB for 10,000 pages sharing one array of 512 (review46);
+ * the sets are sized by the numbers met (diff_refs_room), not two of
+ * PDF_DOC_MAX_OBJECTS bits zeroed for each diff that asks. 0 out of memory.
  */
 static int
 pages_indexed(struct diff_ctx *c, enum pages_ix what)
@@ -80,7 +77,7 @@ pages_indexed(struct diff_ctx *c, enum pages_ix what)
 	qpdf_oh a;
 	int i, j, n, id, *refs = NULL;
 	size_t np = c->o->npages > 0 ? (size_t)c->o->npages : 0;
-	unsigned char *arrays = NULL;
+	struct pdf_refs arrays;
 
 	/* the pages' numbers, which parse no page (a completion parses none else) */
 	if (!c->pages_read) {
@@ -115,15 +112,15 @@ pages_indexed(struct diff_ctx *c, enum pages_ix what)
 	if (c->items_read)
 		return c->items_read == 1;
 	c->items_read = 2; /* until whole: not to be asked */
-	if (!(c->on_page = calloc(ID_BITS_LEN, 1)) || !(arrays = calloc(ID_BITS_LEN, 1)))
-		return 0;
+	memset(&arrays, 0, sizeof(arrays));
 	for (i = 0; i < (int)np; i++) {
 		/* an indirect array once (the numbers are PDF_DOC_MAX_OBJECTS at most) */
 		if ((id = diff_ref_id(q, c->o->pages[i], "/Annots")) > 0 &&
 		    id <= PDF_DOC_MAX_OBJECTS) {
-			if (ID_BIT_GET(arrays, id))
+			if ((size_t)id < arrays.n && REF_HAS(&arrays, id))
 				continue;
-			ID_BIT_SET(arrays, id);
+			if (refs_mark(&arrays, id, 0) < 0)
+				goto out;
 		}
 		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
 		if (!qpdf_oh_is_array(q, a) || (n = qpdf_oh_get_array_n_items(q, a)) <= 0)
@@ -131,20 +128,24 @@ pages_indexed(struct diff_ctx *c, enum pages_ix what)
 		n = n > ANNOTS_EDIT_MAX ? ANNOTS_EDIT_MAX : n;
 		if (pdf_array_refs(q, a, n, &refs)) {
 			for (j = 0; j < n; j++)
-				if (refs[2 * j] > 0 && refs[2 * j] <= PDF_DOC_MAX_OBJECTS)
-					ID_BIT_SET(c->on_page, refs[2 * j]);
+				if (refs[2 * j] > 0 && refs[2 * j] <= PDF_DOC_MAX_OBJECTS &&
+				    refs_mark(&c->on_page, refs[2 * j], 0) < 0)
+					break;
 			free(refs);
 			refs = NULL;
+			if (j < n)
+				goto out;
 			continue;
 		}
 		for (j = 0; j < n; j++)
 			if ((id = qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, a, j))) > 0 &&
-			    id <= PDF_DOC_MAX_OBJECTS)
-				ID_BIT_SET(c->on_page, id);
+			    id <= PDF_DOC_MAX_OBJECTS && refs_mark(&c->on_page, id, 0) < 0)
+				goto out;
 	}
-	free(arrays);
 	c->items_read = 1;
-	return 1;
+out:
+	pdf_refs_cleanup(&arrays);
+	return c->items_read == 1;
 }
 
 /* The page whose /Annots array is object id, 0 if none. */
@@ -183,7 +184,7 @@ diff_on_a_page(struct diff_ctx *c, int id)
 	int i, j, n;
 
 	if (pages_indexed(c, IX_ITEMS))
-		return id > 0 && id <= PDF_DOC_MAX_OBJECTS && ID_BIT_GET(c->on_page, id);
+		return id > 0 && (size_t)id < c->on_page.n && REF_HAS(&c->on_page, id);
 	for (i = 0; i < c->o->npages; i++) {
 		a = qpdf_oh_get_key_if_dict(q, c->o->pages[i], "/Annots");
 		n = qpdf_oh_is_array(q, a) ? qpdf_oh_get_array_n_items(q, a) : 0;

@@ -54,7 +54,7 @@ walk_room(struct walk_item **st, size_t sp, size_t *cap)
  * at a B-LT contract's k-th completion, k objects parsed for their numbers
  * alone. Only for a direct dictionary v whose every value the read found a
  * reference (dss->vri_refs); the steps counted as the walk would count them.
- * 1 when marked, 0 when v is to be walked, -1 past WALK_MAX.
+ * 1 when marked, 0 when v is to be walked, -1 past WALK_MAX, -2 out of memory.
  */
 static int
 vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct pdf_refs *r,
@@ -71,8 +71,9 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct
 	if ((*steps += 1 + dss->nvri) > WALK_MAX)
 		return -1;
 	for (i = 0; i < dss->nvri; i++)
-		if ((size_t)dss->vri_obj[i] < r->n)
-			refs_mark(r, dss->vri_obj[i], counted);
+		if (dss->vri_obj[i] <= PDF_DOC_MAX_OBJECTS &&
+		    refs_mark(r, dss->vri_obj[i], counted) < 0)
+			return -2;
 	return 1;
 }
 
@@ -96,7 +97,7 @@ vri_known(qpdf_data q, qpdf_oh v, const struct pdf_dss *dss, int counted, struct
  */
 static int
 refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
-	  const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
+	  const struct pdf_dss *dss, int counted, struct pdf_refs *r, struct pdf_refs *seen,
 	  struct diff_ctx *c, enum walk_mode mode, struct sp_errinfo *ei)
 {
 	struct walk_item *st = NULL;
@@ -134,15 +135,21 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 		}
 		if (qpdf_oh_is_indirect(q, h) && steps > 1) {
 			id = qpdf_oh_get_object_id(q, h);
-			if (id <= 0 || (size_t)id >= r->n)
+			if (id <= 0 || id > PDF_DOC_MAX_OBJECTS)
 				continue;
-			if (mode != WALK_FILLS || (from > 0 && !pdf_diff_lists(c->d, from)))
-				refs_mark(r, id, counted);
+			if ((mode != WALK_FILLS || (from > 0 && !pdf_diff_lists(c->d, from))) &&
+			    refs_mark(r, id, counted) < 0) {
+				rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				goto out;
+			}
 			from = id;
-			/* seen: a bit per object number, as r->bits */
-			if (!follow || !seen || ((seen[(size_t)id >> 3] >> (id & 7)) & 1))
+			/* seen: a set of its own, as r */
+			if (!follow || !seen || ((size_t)id < seen->n && REF_HAS(seen, id)))
 				continue;
-			seen[(size_t)id >> 3] |= (unsigned char)(1u << (id & 7));
+			if (refs_mark(seen, id, 0) < 0) {
+				rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				goto out;
+			}
 		}
 		if (walk_room(&st, sp, &cap) < 0) {
 			rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
@@ -171,11 +178,16 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 			if (got) {
 				for (i = 0; i < nitems; i++) {
 					id = refs[2 * i];
-					if (id > 0 && (size_t)id < r->n)
-						refs_mark(r, id, counted);
+					if (id > 0 && id <= PDF_DOC_MAX_OBJECTS &&
+					    refs_mark(r, id, counted) < 0)
+						break;
 				}
 				free(refs);
 				refs = NULL;
+				if (i < nitems) {
+					rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+					goto out;
+				}
 				if ((steps += (size_t)nitems) > WALK_MAX) {
 					rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 							   "more than %d objects to compare",
@@ -216,6 +228,10 @@ refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, 
 					qpdf_oh_release(q, v); /* kept by qpdf until released */
 					if (known > 0)
 						continue;
+					if (known == -2) {
+						rc = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+						goto out;
+					}
 					if (known < 0) {
 						rc = sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
 								   "more than %d objects to "
@@ -294,7 +310,7 @@ diff_refs_bytes(struct pdf_doc *doc, int num, int gen, int counted, struct pdf_r
 
 int
 diff_refs_walk(qpdf_data q, qpdf_oh start, int follow, struct pdf_doc *doc, int num, int gen,
-	       const struct pdf_dss *dss, int counted, struct pdf_refs *r, unsigned char *seen,
+	       const struct pdf_dss *dss, int counted, struct pdf_refs *r, struct pdf_refs *seen,
 	       struct sp_errinfo *ei)
 {
 	return refs_walk(q, start, follow, doc, num, gen, dss, counted, r, seen, NULL, WALK_ALL,
@@ -320,21 +336,50 @@ diff_refs_dss(const struct pdf_dss *dss, int counted, struct pdf_refs *r, struct
 				     "more than %d objects to compare", WALK_MAX);
 	for (k = 0; k < 3; k++)
 		for (i = 0; i < dss->n[k]; i++)
-			if (dss->obj[k][i] > 0 && (size_t)dss->obj[k][i] < r->n)
-				refs_mark(r, dss->obj[k][i], counted);
+			if (dss->obj[k][i] > 0 && dss->obj[k][i] <= PDF_DOC_MAX_OBJECTS &&
+			    refs_mark(r, dss->obj[k][i], counted) < 0)
+				return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	for (i = 0; i < dss->nvri; i++)
-		if ((size_t)dss->vri_obj[i] < r->n)
-			refs_mark(r, dss->vri_obj[i], counted);
+		if (dss->vri_obj[i] <= PDF_DOC_MAX_OBJECTS &&
+		    refs_mark(r, dss->vri_obj[i], counted) < 0)
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	return 1;
 }
 
-/* An empty set for every number of a document. */
+int
+diff_refs_room(struct pdf_refs *r, int id)
+{
+	size_t n = r->n > 0 ? r->n : 1024, was = r->n / 8;
+	unsigned char *b, *m;
+
+	if (id < 0 || id > PDF_DOC_MAX_OBJECTS)
+		return -1; /* a broken invariant: callers mark numbers in range only */
+	while (n <= (size_t)id)
+		n *= 2;
+	if (n > PDF_DOC_MAX_OBJECTS + 1)
+		n = (PDF_DOC_MAX_OBJECTS + 8) & ~(size_t)7;
+	if (n == r->n)
+		return 0;
+	if (!(b = realloc(r->bits, n / 8)))
+		return -1;
+	r->bits = b;
+	if (!(m = realloc(r->multi, n / 8)))
+		return -1; /* bits grown, n not: both still hold numbers below n */
+	r->multi = m;
+	memset(b + was, 0, n / 8 - was);
+	memset(m + was, 0, n / 8 - was);
+	r->n = n;
+	return 0;
+}
+
+/* An empty set with room for numbers below hint (more as they are marked). */
 static int
-refs_alloc(struct pdf_refs *r, struct sp_errinfo *ei)
+refs_alloc(struct pdf_refs *r, long long hint, struct sp_errinfo *ei)
 {
 	memset(r, 0, sizeof(*r));
-	r->n = PDF_DOC_MAX_OBJECTS + 1;
-	if (!(r->bits = calloc(r->n / 8 + 1, 1)) || !(r->multi = calloc(r->n / 8 + 1, 1))) {
+	if (hint > PDF_DOC_MAX_OBJECTS)
+		hint = PDF_DOC_MAX_OBJECTS;
+	if (diff_refs_room(r, hint > 0 ? (int)hint : 0) < 0) {
 		pdf_refs_cleanup(r);
 		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 	}
@@ -346,20 +391,22 @@ static int
 refs_whole(struct pdf_doc *doc, struct pdf_refs *r, struct diff_ctx *c, enum walk_mode mode,
 	   struct sp_errinfo *ei)
 {
-	unsigned char *seen = NULL;
+	struct pdf_refs seen;
 	int rc;
 
-	if ((rc = refs_alloc(r, ei)) != SP_OK)
+	/* sized by the file's /Size: a reference past it (to an object the file lacks,
+	   which a later update may fill) grows the set */
+	if ((rc = refs_alloc(r, doc->info.size, ei)) != SP_OK)
 		return rc;
-	if (!(seen = calloc(r->n / 8 + 1, 1))) {
+	if ((rc = refs_alloc(&seen, doc->info.size, ei)) != SP_OK) {
 		pdf_refs_cleanup(r);
-		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+		return rc;
 	}
 	/* the trailer itself is not an indirect object: start from it, step 1; every
 	   object walked into once, so a number marked twice is named twice */
-	rc = refs_walk(doc->q, qpdf_get_trailer(doc->q), 1, NULL, 0, 0, NULL, 1, r, seen, c, mode,
+	rc = refs_walk(doc->q, qpdf_get_trailer(doc->q), 1, NULL, 0, 0, NULL, 1, r, &seen, c, mode,
 		       ei);
-	free(seen);
+	pdf_refs_cleanup(&seen);
 	if (rc == SP_OK && qpdf_has_error(doc->q))
 		rc = sp_err_reason(ei, SP_ERR_PDF, "pdf_unreadable",
 				   "objects of the first revision cannot be read");
@@ -423,10 +470,10 @@ int
 pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo *ei)
 {
 	size_t i;
+	int rc, last = n > 0 ? nums[n - 1 - (n > 1 && nums[n - 1] == 0)] : 0;
 
-	int rc;
-
-	if ((rc = refs_alloc(r, ei)) != SP_OK)
+	/* room for the last number (export gives them ascending) */
+	if ((rc = refs_alloc(r, last < 0 && last != INT_MIN ? -last : last, ei)) != SP_OK)
 		return rc;
 	if (n > 0 && nums[n - 1] == 0) {
 		r->no_hidden = 1;
@@ -434,9 +481,13 @@ pdf_refs_import(const int *nums, size_t n, struct pdf_refs *r, struct sp_errinfo
 	}
 	for (i = 0; i < n; i++) {
 		int id = nums[i] < 0 && nums[i] != INT_MIN ? -nums[i] : nums[i];
-		if (id <= 0 || (size_t)id >= r->n) {
+		if (id <= 0 || id > PDF_DOC_MAX_OBJECTS) {
 			pdf_refs_cleanup(r);
 			return sp_err(ei, SP_ERR_INVALID, "object number %d out of range", nums[i]);
+		}
+		if ((size_t)id >= r->n && diff_refs_room(r, id) < 0) {
+			pdf_refs_cleanup(r);
+			return sp_err(ei, SP_ERR_NOMEM, "out of memory");
 		}
 		REF_SET(r, id);
 		if (nums[i] < 0)

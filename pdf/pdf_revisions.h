@@ -292,6 +292,7 @@ struct pdf_change {
 struct pdf_diff {
 	struct pdf_change *c;
 	size_t n;
+	size_t cap; /* room in c, grown as changes are noted (most updates note a few) */
 	size_t nallowed, ndisallowed;
 	size_t nltv; /* of the allowed changes, those that only add validation data */
 	/* of the allowed changes, those to document metadata only (/Info, the XMP stream, the
@@ -361,7 +362,9 @@ struct pdf_refs {
 	   change, may do so only when nothing else uses them (a shadow attack otherwise:
 	   the metadata stream doubling as a page's contents) */
 	unsigned char *multi;
-	size_t n;  /* numbers 0 .. n-1 */
+	/* numbers 0 .. n-1 have room (a multiple of 8, grown as numbers up to
+	   PDF_DOC_MAX_OBJECTS are marked): a number at or past n is in no set */
+	size_t n;
 	size_t hi; /* one past the highest number in the set (0: empty) */
 	/* no revision up to this one names, in a dictionary, an object it lacks: qpdf
 	   reads such a reference as null and lists no such key, so no walk sees it and

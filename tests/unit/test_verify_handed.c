@@ -193,6 +193,94 @@ START_TEST(update_array_references_count)
 END_TEST
 
 /*
+ * A set of references has room for the numbers a file names, grown as they
+ * come (pdf/diff_refs.c), not for the most any file may have: a reference
+ * past the file's /Size, just past the first room and near the cap, still
+ * counts. An unsigned update names 2000 and 3999999 in an array (/Size 91);
+ * a later update that defines either fills a reference already made, which
+ * the signature does not allow; as in update_array_references_count.
+ */
+START_TEST(references_past_the_files_size_count)
+{
+	static const int n90[1] = { 90 }, fill[3] = { 2000, 3999999, 1999 };
+	const char *arr[1] = { "[7 0 R 2000 0 R 3999999 0 R]" }, *obj[1] = { "<< /Hello 1 >>" };
+	size_t n1, n2, i, k;
+	unsigned char *u1 = vc_update(good, good_len, n90, arr, 1, 0, NULL, &n1), *u2;
+	struct crypto_verify_report *r;
+	int found;
+
+	for (k = 0; k < 3; k++) {
+		u2 = vc_update(u1, n1, &fill[k], obj, 1, 0, NULL, &n2);
+		r = verify(u2, n2);
+		ck_assert_uint_eq(r->nsigs, 1);
+		found = 0;
+		for (i = 0; i < r->sigs[0].nchanges; i++)
+			if (r->sigs[0].changes[i].obj == fill[k] &&
+			    !r->sigs[0].changes[i].allowed &&
+			    strstr(r->sigs[0].changes[i].what, "fills a reference"))
+				found = 1;
+		/* 1999, named by nothing, may be added */
+		ck_assert_msg(found == (fill[k] != 1999),
+			      "object %d defined after the update that names it past /Size 91: "
+			      "verdict %s, %zu disallowed change(s), filling reference found: %d",
+			      fill[k], crypto_verdict_name(r->sigs[0].verdict),
+			      r->sigs[0].ndisallowed, found);
+		ck_assert_int_eq(r->sigs[0].verdict,
+				 fill[k] != 1999 ? CRYPTO_VERDICT_INVALID : r->sigs[0].verdict);
+		if (fill[k] == 1999)
+			ck_assert_uint_eq(r->sigs[0].ndisallowed, 0);
+		crypto_verify_report_free(r);
+		free(u2);
+	}
+	free(u1);
+}
+END_TEST
+
+/*
+ * Every change an update makes is counted and the first ones listed, however
+ * few or many (pdf/diff_note.c grows the list as changes are noted): an
+ * unsigned update names 1000..1299 in an array, and a later one defines all
+ * 300, each filling a reference already made. The report counts 300
+ * disallowed changes and lists the first CRYPTO_VERIFY_CHANGES_MAX, in order.
+ */
+START_TEST(many_changes_of_one_update_are_listed)
+{
+	static const int n90[1] = { 90 };
+	enum { NFILL = 300 };
+	char arr[NFILL * 12 + 8], *objv = "<< /Hello 1 >>";
+	const char *arrp[1] = { arr }, *objs[NFILL];
+	int nums[NFILL];
+	size_t n1, n2, i, at = 0;
+	unsigned char *u1, *u2;
+	struct crypto_verify_report *r;
+
+	at += (size_t)snprintf(arr + at, sizeof(arr) - at, "[");
+	for (i = 0; i < NFILL; i++) {
+		nums[i] = 1000 + (int)i;
+		objs[i] = objv;
+		at += (size_t)snprintf(arr + at, sizeof(arr) - at, "%d 0 R ", nums[i]);
+	}
+	snprintf(arr + at, sizeof(arr) - at, "]");
+	u1 = vc_update(good, good_len, n90, arrp, 1, 0, NULL, &n1);
+	u2 = vc_update(u1, n1, nums, objs, NFILL, 0, NULL, &n2);
+	r = verify(u2, n2);
+	ck_assert_uint_eq(r->nsigs, 1);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_INVALID);
+	ck_assert_msg(r->sigs[0].ndisallowed == NFILL &&
+			      r->sigs[0].nchanges == CRYPTO_VERIFY_CHANGES_MAX,
+		      "an update filling %d references: %zu disallowed, %zu listed (of %d)", NFILL,
+		      r->sigs[0].ndisallowed, r->sigs[0].nchanges, CRYPTO_VERIFY_CHANGES_MAX);
+	for (i = 0; i < r->sigs[0].nchanges; i++) {
+		ck_assert_int_eq(r->sigs[0].changes[i].obj, 1000 + (int)i);
+		ck_assert(strstr(r->sigs[0].changes[i].what, "fills a reference") != NULL);
+	}
+	crypto_verify_report_free(r);
+	free(u2);
+	free(u1);
+}
+END_TEST
+
+/*
  * A caller that found the file's revisions already (completion: for the
  * page and form checks) hands them on (opts.revs_known): the report is the
  * one the engine's own find gives; a list that is not these bytes' (the
@@ -245,4 +333,6 @@ verify_handed_add(TCase *tc)
 	tcase_add_test(tc, hashed_prefix_handed_on);
 	tcase_add_test(tc, revisions_handed_on);
 	tcase_add_test(tc, update_array_references_count);
+	tcase_add_test(tc, references_past_the_files_size_count);
+	tcase_add_test(tc, many_changes_of_one_update_are_listed);
 }
