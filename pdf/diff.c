@@ -832,8 +832,13 @@ pdf_revision_diff_dss(struct pdf_doc *older, struct pdf_doc *newer, const struct
 		/* a page or the AcroForm (2k and k references at a contract's k-th signing) from
 		   its bytes, when plainly written: not parsed by qpdf for its references */
 		if (od == NULL && (x[i].num == c.acroform || diff_is_page(&c, x[i].num) > 0) &&
-		    diff_refs_bytes(newer, x[i].num, x[i].gen, counted, refs))
+		    (r = diff_refs_bytes(newer, x[i].num, x[i].gen, counted, refs)) != 0) {
+			if (r < 0) {
+				r = sp_err(ei, SP_ERR_NOMEM, "out of memory");
+				goto out;
+			}
 			continue;
+		}
 		h = qpdf_get_object_by_id(newer->q, x[i].num, x[i].gen);
 		if ((r = diff_refs_walk(newer->q, h, 0, newer, x[i].num, x[i].gen, od, counted,
 					refs, NULL, ei)) < 0)

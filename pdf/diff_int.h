@@ -106,8 +106,9 @@ refs_mark(struct pdf_refs *r, int id, int counted)
  * DSS) from its bytes, where the newest two sections place it plainly
  * written (pdf_obj_dict_bytes): each reference marked as the walk marks it
  * (a dictionary's value only when what it names is no null, as qpdf lists
- * the keys). 1 when marked so, 0 when the walk must: the page a signature's
- * widgets are spliced into, not parsed by qpdf for its 2k references.
+ * the keys). 1 when marked so, 0 when the walk must, -1 out of memory: the
+ * page a signature's widgets are spliced into, not parsed by qpdf for its 2k
+ * references.
  */
 int diff_refs_bytes(struct pdf_doc *doc, int num, int gen, int counted, struct pdf_refs *r);
 /*

@@ -275,6 +275,7 @@ struct bytes_mark {
 	qpdf_data q;
 	struct pdf_refs *r;
 	int counted;
+	int nomem; /* a mark found no room */
 };
 
 static void
@@ -284,16 +285,18 @@ bytes_mark(void *arg, int num, int gen, int in_dict)
 
 	/* in range, as the walk marks an indirect item it pops; a dictionary's value only
 	   when what it names is no null, as qpdf lists the keys the walk goes through */
-	if (num <= 0 || (size_t)num >= m->r->n ||
+	if (num <= 0 || num > PDF_DOC_MAX_OBJECTS ||
 	    (in_dict && qpdf_oh_is_null(m->q, qpdf_get_object_by_id(m->q, num, gen))))
 		return;
-	refs_mark(m->r, num, m->counted);
+	/* (the set grows to num: its room is not the bound, PDF_DOC_MAX_OBJECTS is) */
+	if (refs_mark(m->r, num, m->counted) < 0)
+		m->nomem = 1;
 }
 
 int
 diff_refs_bytes(struct pdf_doc *doc, int num, int gen, int counted, struct pdf_refs *r)
 {
-	struct bytes_mark m = { doc->q, r, counted };
+	struct bytes_mark m = { doc->q, r, counted, 0 };
 	struct pdf_obj_dict *dict;
 	int ok;
 
@@ -305,7 +308,7 @@ diff_refs_bytes(struct pdf_doc *doc, int num, int gen, int counted, struct pdf_r
 	ok = pdf_doc_dict_bytes(doc, num, gen, dict) && dict->close - dict->open < WALK_MAX / 2 &&
 	     pdf_obj_dict_refs(doc->data, dict, bytes_mark, &m);
 	free(dict);
-	return ok;
+	return m.nomem ? -1 : ok;
 }
 
 int

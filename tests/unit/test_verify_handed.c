@@ -281,6 +281,56 @@ START_TEST(many_changes_of_one_update_are_listed)
 END_TEST
 
 /*
+ * The same through a page's bytes (pdf/diff_refs.c diff_refs_bytes: a page
+ * plainly written is not parsed by qpdf for its references): an unsigned
+ * update appends 3999999 0 R to page 1's /Annots, far past the set's first
+ * room; a later update that defines 3999999 fills a reference already made.
+ */
+START_TEST(page_references_past_the_files_size_count)
+{
+	static const int fill[1] = { 3999999 };
+	const char *obj[1] = { "<< /Hello 1 >>" }, *pg, *ann;
+	char *page;
+	int pnum;
+	size_t n1, n2, i, len;
+	unsigned char *u1, *u2;
+	struct crypto_verify_report *r;
+	qpdf_data q = qpdf_init();
+	int found = 0;
+
+	qpdf_silence_errors(q);
+	ck_assert_int_eq(qpdf_read_memory(q, "good.pdf", (const char *)good, good_len, "") &
+				 QPDF_ERRORS,
+			 0);
+	pnum = qpdf_oh_get_object_id(q, qpdf_get_page_n(q, 0));
+	pg = qpdf_oh_unparse_resolved(q, qpdf_get_page_n(q, 0));
+	len = strlen(pg);
+	ck_assert_ptr_nonnull(page = malloc(len + 64));
+	if ((ann = strstr(pg, "/Annots [")) != NULL)
+		snprintf(page, len + 64, "%.*s 3999999 0 R%s", (int)(ann + 9 - pg), pg, ann + 9);
+	else /* before the dictionary's closing ">>" */
+		snprintf(page, len + 64, "%.*s /Annots [3999999 0 R] >>", (int)(len - 2), pg);
+	qpdf_cleanup(&q);
+	u1 = vc_update(good, good_len, &pnum, (const char *const *)&page, 1, 0, NULL, &n1);
+	u2 = vc_update(u1, n1, fill, obj, 1, 0, NULL, &n2);
+	r = verify(u2, n2);
+	ck_assert_uint_eq(r->nsigs, 1);
+	for (i = 0; i < r->sigs[0].nchanges; i++)
+		if (r->sigs[0].changes[i].obj == fill[0] && !r->sigs[0].changes[i].allowed &&
+		    strstr(r->sigs[0].changes[i].what, "fills a reference"))
+			found = 1;
+	ck_assert_msg(found,
+		      "object 3999999 defined after the update whose page names it: verdict %s, "
+		      "%zu disallowed change(s), filling reference found: %d",
+		      crypto_verdict_name(r->sigs[0].verdict), r->sigs[0].ndisallowed, found);
+	crypto_verify_report_free(r);
+	free(u2);
+	free(u1);
+	free(page);
+}
+END_TEST
+
+/*
  * A caller that found the file's revisions already (completion: for the
  * page and form checks) hands them on (opts.revs_known): the report is the
  * one the engine's own find gives; a list that is not these bytes' (the
@@ -334,5 +384,6 @@ verify_handed_add(TCase *tc)
 	tcase_add_test(tc, revisions_handed_on);
 	tcase_add_test(tc, update_array_references_count);
 	tcase_add_test(tc, references_past_the_files_size_count);
+	tcase_add_test(tc, page_references_past_the_files_size_count);
 	tcase_add_test(tc, many_changes_of_one_update_are_listed);
 }
