@@ -653,15 +653,24 @@ def shared_sig_big_contents(nfields=1000, contents=1000000):
 
 
 def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096, first=False,
-                          subfilter=b"ETSI.CAdES.detached"):
+                          subfilter=b"ETSI.CAdES.detached", fillers=()):
     """nfields signature fields whose /V all name one real signature (sign(data):
     the DER CMS over its byte range, made by the caller) of a small /Contents,
     its second byte range over `pad` bytes of a stream after it (review50): each
     field is verified on its own, and each verification hashes that range again
     (the first range's running digest is shared, the second's is not). With
     first, the stream comes before the signature, in its first range
-    (review51)."""
+    (review51). fillers: DER CMS values, each the /Contents of a signature of
+    its own between the stream and the shared one (objects 70 on, fields 60
+    on): each hashes the stream once, in its first range, over its own
+    bytes whatever its digest says (review52)."""
     objs = _base()
+    for i, der in enumerate(fillers):
+        objs[60 + i] = (b"<< /FT /Sig /T (F%d) /V %d 0 R /Type /Annot /Subtype /Widget "
+                        b"/Rect [0 0 0 0] /P 3 0 R >>" % (i, 70 + i))
+        objs[70 + i] = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s "
+                        b"/ByteRange [0 0000000000 0000000000 0000000000] /Contents <%s> >>" % (
+                            subfilter, der.hex().encode().ljust(2 * room, b"0")))
     br = b"[0 0000000000 0000000000 0000000000]"
     for i in range(nfields):
         objs[100 + i] = (b"<< /FT /Sig /T (S%d) /V 99 0 R /Type /Annot /Subtype /Widget "
@@ -672,8 +681,15 @@ def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096, first=Fal
     objs[big] = _stream(b"", b"%" * pad, compress=False)
     objs[1] = (b"<< /Type /Catalog /Pages 2 0 R /PieceInfo << /Padding << /Private %d 0 R >> >> "
                b"/AcroForm << /Fields [%s] /SigFlags 3 >> >>" % (
-                   big, b" ".join(b"%d 0 R" % (100 + i) for i in range(nfields))))
+                   big, b" ".join([b"%d 0 R" % (60 + i) for i in range(len(fillers))] +
+                                  [b"%d 0 R" % (100 + i) for i in range(nfields)])))
     out = bytearray(_doc(objs)[0])
+    for i in range(len(fillers)):
+        p = out.index(b"/ByteRange ", out.index(b"\n%d 0 obj" % (70 + i))) + len(b"/ByteRange ")
+        c = out.index(b"/Contents <", p) + len(b"/Contents ")
+        e = out.index(b">", c) + 1
+        nb = b"[0 %d %d %d]" % (c, e, len(out) - e)
+        out[p:p + 36] = nb + b" " * (36 - len(nb))
     p = out.index(b"/ByteRange " + br) + len(b"/ByteRange ")
     c = out.index(b"/Contents <", p) + len(b"/Contents ")
     e = out.index(b">", c) + 1

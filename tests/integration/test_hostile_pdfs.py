@@ -325,17 +325,25 @@ class Hostile(ServerTestCase):
         node-forge signers make them) whose first range covers the 24 MB:
         crypto/verify_cms.c eddsa_bare_verify copies both ranges into one
         message and runs Ed25519 (SHA-512) over it for each field, while
-        7de912d charges the second range only. Verify and the CLI stay
-        within the usual bounds, whatever their verdict."""
-        crt, key = PKI.org_cert("logistics", "ec")
+        7de912d charges the second range only. review52: 400 fields
+        naming a SHA-256 signature with signed attributes over the 24 MB
+        first range, after four signatures (each between the stream and the
+        shared one, over its own bytes) whose digests are SHA-224, SHA-384,
+        SHA-512 and SHA3-256 (an RSA key: OpenSSL 3.0's cms signs SHA-3
+        with no EC key): the running digests have VERIFY_HASHER_MDS (4) slots, so
+        prefix_at() answers NULL for a fifth algorithm and ranges_digest()
+        hashes the 24 MB afresh for every field, while contents_charge()
+        and 571adf9 charge none of it. Verify and the CLI stay within the
+        usual bounds, whatever their verdict."""
         msg = os.path.join(self.tmp, "review50_range.bin")
 
-        def sign(data):
+        def sign(data, md="sha256", kind="ec"):
+            c, k = PKI.org_cert("logistics", kind)
             with open(msg, "wb") as f:
                 f.write(data)
             return subprocess.run(["openssl", "cms", "-sign", "-binary", "-cades", "-md",
-                                   "sha256", "-nosmimecap", "-outform", "DER", "-signer", crt,
-                                   "-inkey", key, "-in", msg], capture_output=True,
+                                   md, "-nosmimecap", "-outform", "DER", "-signer", c,
+                                   "-inkey", k, "-in", msg], capture_output=True,
                                   check=True).stdout
 
         ed_key, ed_crt = os.path.join(self.tmp, "ed.key"), os.path.join(self.tmp, "ed.crt")
@@ -355,7 +363,13 @@ class Hostile(ServerTestCase):
         for name, make in (
                 ("shared_sig_wide_range", lambda: hostile_pdfs.shared_sig_wide_range(sign)),
                 ("shared_eddsa_wide_first_range", lambda: hostile_pdfs.shared_sig_wide_range(
-                    ed_sign, nfields=200, first=True, subfilter=b"adbe.pkcs7.detached"))):
+                    ed_sign, nfields=200, first=True, subfilter=b"adbe.pkcs7.detached")),
+                ("shared_sig_wide_first_range_fifth_digest",
+                 lambda: hostile_pdfs.shared_sig_wide_range(
+                     sign, nfields=400, first=True, fillers=[
+                         sign(b"filler", md, kind) for md, kind in (
+                             ("sha224", "ec"), ("sha384", "ec"), ("sha512", "ec"),
+                             ("sha3-256", "rsa"))]))):
             with self.subTest(name=name):
                 pdf = make()
                 got, cpu, rss, hz = self.costs(lambda: self.verify(pdf))
