@@ -46,6 +46,23 @@ upload(const char *const *objs, int count, struct pdf_normalized *n, struct sp_e
 	return r;
 }
 
+/* objs uploaded: the stored file no longer opens file://collector.example/share/terms.pdf
+   (its /Base or its link gone); how says how the file joins them */
+static void
+file_base_link_gone(const char *const *objs, int count, const char *how)
+{
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	ck_assert_int_eq(upload(objs, count, &n, &ei), SP_OK);
+	ck_assert_msg(memmem(n.data, n.len, "collector.example", 17) == NULL ||
+			      memmem(n.data, n.len, "terms.pdf", 9) == NULL,
+		      "the stored upload still opens file://collector.example/share/terms.pdf "
+		      "(%s; %zu actions removed)",
+		      how, n.actions_removed);
+	pdf_normalized_cleanup(&n);
+}
+
 /*
  * A relative /URI address joined to the catalog's /URI /Base (ISO 32000-2
  * §12.6.4.8, Table 208): PDFium (CPDF_Action::GetURI: a URI without ':' gets
@@ -80,14 +97,7 @@ START_TEST(relative_link_under_a_file_base)
 	hostile[0] =
 		"<< /Type /Catalog /Pages 2 0 R /URI << /Base (file://collector.example/share/) "
 		">> >>";
-	ck_assert_int_eq(upload(hostile, 4, &n, &ei), SP_OK);
-	ck_assert_msg(memmem(n.data, n.len, "collector.example", 17) == NULL ||
-			      memmem(n.data, n.len, "terms.pdf", 9) == NULL,
-		      "the stored upload still opens file://collector.example/share/terms.pdf "
-		      "(the catalog's /URI /Base joined to a kept relative link; %zu actions "
-		      "removed)",
-		      n.actions_removed);
-	pdf_normalized_cleanup(&n);
+	file_base_link_gone(hostile, 4, "the catalog's /URI /Base joined to a kept relative link");
 
 	/* a signed upload, kept byte for byte, is refused as its file: link would be */
 	memcpy(sobjs, signed_objs, sizeof(signed_objs));
@@ -134,6 +144,32 @@ START_TEST(relative_link_after_white_space)
 		      "removed)",
 		      n.actions_removed);
 	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+/*
+ * The catalog's /URI written as a stream (review52): PDFium reads it as
+ * CPDF_Action::GetURI does, pRoot->GetDictFor("URI"), and GetDictFor
+ * answers a stream's dictionary when the value is a stream; its /Base then
+ * goes in front of a relative /URI ("terms.pdf" opens
+ * file://collector.example/share/terms.pdf in Chrome and Edge). ca39643 asks
+ * qpdf_oh_has_key() of the value, which is false for a stream, so the /Base
+ * and the link both stay.
+ */
+START_TEST(relative_link_under_a_file_base_in_a_stream)
+{
+	static const char *const objs[] = {
+		"<< /Type /Catalog /Pages 2 0 R /URI 5 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+		"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (terms.pdf) "
+		">> >>",
+		"<< /Base (file://collector.example/share/) /Length 0 >>\nstream\n\nendstream",
+	};
+
+	file_base_link_gone(objs, 5,
+			    "the /Base of a catalog /URI written as a stream, which PDFium "
+			    "reads");
 }
 END_TEST
 
@@ -262,6 +298,7 @@ pdf_normalize_hidden_add(TCase *tc)
 {
 	tcase_add_test(tc, relative_link_under_a_file_base);
 	tcase_add_test(tc, relative_link_after_white_space);
+	tcase_add_test(tc, relative_link_under_a_file_base_in_a_stream);
 	tcase_add_test(tc, script_beyond_the_parent_depth);
 	tcase_add_test(tc, signed_xfa_script_the_packet_reader_misses);
 }
