@@ -351,29 +351,59 @@ END_TEST
  * objects on the way run, and a viewer takes 12's /AA as the widget's
  * whatever lists it (getInheritableProperty follows /Parent), as active.c's
  * parents() reads it in an upload (review50 F2).
+ *
+ * Case 2 (review52): the script above the /Fields item, past
+ * SIG_PARENT_DEPTH. The widget's chain is seven new fields (20-26), then
+ * "Parties" (listed in /Fields), whose own /Parent is 12 with the script.
+ * 8adb536's in_form() asks pdf_actions_held() of the parents it climbs, but
+ * climbs SIG_PARENT_DEPTH (8) of them and then only asks whether the last
+ * one is listed: "Parties" is, and 12 is never read. pdf.js takes /AA up
+ * every /Parent (getInheritableProperty), a /Fields item's too.
  */
 START_TEST(approval_signature_field_under_a_parent_with_a_script_is_not_valid)
 {
-	static const char *const mid[2][2] = {
+	static const char *const mid[3][2] = {
 		{ "<< /T (Second) /Parent 10 0 R /Kids [13 0 R] >>",
 		  "<< /T (Second) /Parent 10 0 R /Kids [13 0 R] /AA << /PO << /S /JavaScript /JS "
 		  "(app.alert\\(1\\)) >> >> >>" },
 		{ "<< /T (Second) /Parent 10 0 R >>",
 		  "<< /T (Second) /Parent 10 0 R /AA << /PO << /S /JavaScript /JS "
 		  "(app.alert\\(1\\)) >> >> >>" },
+		{ "<< /T (Above) /Kids [10 0 R] >>",
+		  "<< /T (Above) /Kids [10 0 R] /AA << /PO << /S /JavaScript /JS "
+		  "(app.alert\\(1\\)) >> >> >>" },
 	};
-	static const char *const top[2] = { "<< /T (Parties) /Kids [12 0 R] >>",
-					    "<< /T (Parties) /Kids [13 0 R] >>" };
-	static const char *const shape[2] = { "parent", "unlisted parent" };
+	static const char *const top[3] = { "<< /T (Parties) /Kids [12 0 R] >>",
+					    "<< /T (Parties) /Kids [13 0 R] >>",
+					    "<< /T (Parties) /Parent 12 0 R /Kids [26 0 R] >>" };
+	static const char *const widget[3] = {
+		"<< /Type /Annot /Subtype /Widget /FT /Sig /Parent 12 0 R /F 132 /Rect [0 0 0 0] "
+		"/P 3 0 R >>",
+		"<< /Type /Annot /Subtype /Widget /FT /Sig /Parent 12 0 R /F 132 /Rect [0 0 0 0] "
+		"/P 3 0 R >>",
+		"<< /Type /Annot /Subtype /Widget /FT /Sig /Parent 20 0 R /F 132 /Rect [0 0 0 0] "
+		"/P 3 0 R >>",
+	};
+	static const char *const shape[3] = { "parent", "unlisted parent",
+					      "parent above the /Fields item, 9 levels up" };
+	/* case 2's chain: field 20 + k is under 21 + k, the last (26) under "Parties" */
+	static const char *const chain[7] = {
+		"<< /T (L1) /Parent 21 0 R /Kids [13 0 R] >>",
+		"<< /T (L2) /Parent 22 0 R /Kids [20 0 R] >>",
+		"<< /T (L3) /Parent 23 0 R /Kids [21 0 R] >>",
+		"<< /T (L4) /Parent 24 0 R /Kids [22 0 R] >>",
+		"<< /T (L5) /Parent 25 0 R /Kids [23 0 R] >>",
+		"<< /T (L6) /Parent 26 0 R /Kids [24 0 R] >>",
+		"<< /T (L7) /Parent 10 0 R /Kids [25 0 R] >>",
+	};
 	struct vc_parts parts = { .page = P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R"),
 				  .obj5 = "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] "
 					  "/Contents (ok) /P 3 0 R >>" };
-	int nums[5] = { 10, 12, 13, 3, 1 };
-	const char *objs[5] = {
+	int nums[12] = { 10, 12, 13, 3, 1, 20, 21, 22, 23, 24, 25, 26 };
+	const char *objs[12] = {
 		NULL,
 		NULL,
-		"<< /Type /Annot /Subtype /Widget /FT /Sig /Parent 12 0 R /F 132 /Rect [0 0 0 0] "
-		"/P 3 0 R >>",
+		NULL,
 		P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R 13 0 R"),
 		"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R 10 0 R] /SigFlags 3 "
 		">> >>",
@@ -385,9 +415,11 @@ START_TEST(approval_signature_field_under_a_parent_with_a_script_is_not_valid)
 
 	ck_assert_int_eq(verdict_of(d, n, &nd), CRYPTO_VERDICT_VALID);
 	objs[0] = top[_i];
+	objs[2] = widget[_i];
+	memcpy(objs + 5, chain, sizeof(chain));
 	for (i = 0; i < 2; i++) {
 		objs[1] = mid[_i][i];
-		u = vc_update(d, n, nums, objs, 5, 0, NULL, &m);
+		u = vc_update(d, n, nums, objs, _i == 2 ? 12 : 5, 0, NULL, &m);
 		v = verdict_of(u, m, &nd);
 		free(u);
 		if (i == 0)
@@ -617,7 +649,7 @@ verify_shadow_p3_add(TCase *tc)
 	tcase_add_test(tc, p3_link_to_a_web_address_added_stays_valid);
 	tcase_add_test(tc, p3_link_to_a_file_share_added_is_not_valid);
 	tcase_add_loop_test(tc, approval_signature_field_under_a_parent_with_a_script_is_not_valid,
-			    0, 2);
+			    0, 3);
 	tcase_add_test(tc, approval_signature_widget_with_a_script_in_an_array_is_not_valid);
 	tcase_add_test(tc, approval_tagged_signature_field_added_stays_valid);
 	tcase_add_loop_test(tc, approval_tagged_signature_field_with_text_is_not_valid, 0, 2);
