@@ -161,7 +161,14 @@ class Tagged(ww.Checks, unittest.TestCase):
         no array has no structure for its marked content (struct_tree.js):
         what the tree says of the signed page changes. diff_tags.c
         items_grow() takes any pair it did not have for an added tag, whatever
-        its key. No signature stays valid."""
+        its key. No signature stays valid.
+
+        review52, "unsorted": the same pair at the same place under a key past
+        every key (3da2c0b asks that of an added key, not where the pair
+        stands): /Nums is no longer sorted (ISO 32000-2 §7.9.7, Table 37:
+        "the keys shall be sorted in numerical order"), and a reader that
+        binary-searches it without pdf.js's exhaustive fallback misses the
+        sealed page's pair that now follows a greater key."""
         _, two = self.signed_twice(TAGGED)
         objs = pdf_tags.load(two)
 
@@ -186,14 +193,20 @@ class Tagged(ww.Checks, unittest.TestCase):
               b"/Pg %s >> /Alt (Pay 900 EUR) >>" % (doc, page.encode(), widget.encode(),
                                                     page.encode())
         at = text.index("/Nums") + pair.start(1)
-        taken = (text[:at] + "%d %d 0 R " % (key, size) + text[at:]).encode()
-        out = self.path("taken.pdf")
-        pdf_tags.append_update(two, out, {tree_num: taken, size: new})
-        code, rep = ww.verify_json(out)
-        self.assertEqual([s["verdict"] for s in rep["signatures"]], ["invalid", "invalid"],
-                         "a page's /StructParents key %d mapped anew: %s" % (
-                             key, [(s["verdict"], [c["what"] for c in s["changes"]["objects"]])
-                                   for s in rep["signatures"]]))
+        past = max(int(k) for k in re.findall(r"(?<![\d.])(\d+) (?:\[|\d+ 0 R)",
+                                              text[text.index("/Nums"):])) + 1000
+        for name, k in (("taken", key), ("unsorted", past)):
+            with self.subTest(name=name):
+                tree = (text[:at] + "%d %d 0 R " % (k, size) + text[at:]).encode()
+                out = self.path(name + ".pdf")
+                pdf_tags.append_update(two, out, {tree_num: tree, size: new})
+                code, rep = ww.verify_json(out)
+                self.assertEqual(
+                    [s["verdict"] for s in rep["signatures"]], ["invalid", "invalid"],
+                    "%s: a pair under key %d before the pair of a page's /StructParents key "
+                    "%d: %s" % (name, k, key, [
+                        (s["verdict"], [c["what"] for c in s["changes"]["objects"]])
+                        for s in rep["signatures"]]))
 
     def test_tab_order_of_an_untagged_document_stays(self):
         # /Tabs /S orders a page's annotations by a structure tree: added to a page of
