@@ -28,6 +28,61 @@
 
 #include "pdf_int.h"
 
+/*
+ * PDFium reads a stream's dictionary wherever it asks for a dictionary
+ * (CPDF_Dictionary::GetDictFor, CPDF_Array::GetDictAt): an action, an /AA,
+ * an annotation, a field or an outline item written as a stream runs there
+ * as the dictionary would (review52: a catalog /URI written as a stream kept
+ * its file: /Base for Chrome and Edge). So this file reads them alike: a
+ * stream stands for its dictionary, and is remembered by its own number.
+ */
+static int
+dictlike(qpdf_data q, qpdf_oh h)
+{
+	return qpdf_oh_is_dictionary(q, h) || qpdf_oh_is_stream(q, h);
+}
+
+/* the dictionary of h read: h itself, or a stream's (released by the caller when
+   not h) */
+static qpdf_oh
+dict_read(qpdf_data q, qpdf_oh h)
+{
+	return qpdf_oh_is_stream(q, h) ? qpdf_oh_get_dict(q, h) : h;
+}
+
+/* h's value under k, h a dictionary or a stream */
+static qpdf_oh
+key_of(qpdf_data q, qpdf_oh h, const char *k)
+{
+	qpdf_oh d = dict_read(q, h), v = qpdf_oh_get_key_if_dict(q, d, k);
+
+	if (d != h)
+		qpdf_oh_release(q, d);
+	return v;
+}
+
+static int
+key_has(qpdf_data q, qpdf_oh h, const char *k)
+{
+	qpdf_oh d = dict_read(q, h);
+	int has = qpdf_oh_is_dictionary(q, d) && qpdf_oh_has_key(q, d, k);
+
+	if (d != h)
+		qpdf_oh_release(q, d);
+	return has;
+}
+
+static void
+key_remove(qpdf_data q, qpdf_oh h, const char *k)
+{
+	qpdf_oh d = dict_read(q, h);
+
+	if (qpdf_oh_is_dictionary(q, d))
+		qpdf_oh_remove_key(q, d, k);
+	if (d != h)
+		qpdf_oh_release(q, d);
+}
+
 /* what an action may be and stay: it moves the view, or asks the viewer to */
 static const char *const kept_types[] = { "/GoTo", "/URI", "/Named", NULL };
 
@@ -47,7 +102,7 @@ static const char *const kept_schemes[] = { "http:", "https:", "mailto:", "tel:"
 static int
 address_kept(qpdf_data q, qpdf_oh h, const char *key, int relative)
 {
-	qpdf_oh u = qpdf_oh_get_key_if_dict(q, h, key);
+	qpdf_oh u = key_of(q, h, key);
 	const char *v;
 	size_t n = 0, len;
 	int i, ok = 0;
@@ -122,7 +177,7 @@ static const char *const media_types[] = { "/3D", "/RichMedia", "/Movie", "/Soun
 static const char *
 media_type(qpdf_data q, qpdf_oh h)
 {
-	qpdf_oh st = qpdf_oh_get_key_if_dict(q, h, "/Subtype");
+	qpdf_oh st = key_of(q, h, "/Subtype");
 	const char *name = qpdf_oh_is_name(q, st) ? qpdf_oh_get_name(q, st) : "";
 	int i;
 
@@ -224,7 +279,7 @@ static int
 judge_own(struct judge *j, qpdf_oh a, int left)
 {
 	qpdf_data q = j->q;
-	qpdf_oh s = qpdf_oh_get_key_if_dict(q, a, "/S"), next;
+	qpdf_oh s = key_of(q, a, "/S"), next;
 	const char *name = qpdf_oh_is_name(q, s) ? qpdf_oh_get_name(q, s) : "";
 	int i, n = 1;
 
@@ -236,7 +291,7 @@ judge_own(struct judge *j, qpdf_oh a, int left)
 		snprintf(j->type, sizeof(j->type), "%s", "URI to no web or mail address");
 	qpdf_oh_release(q, s);
 	if (j->type[0] == '\0') {
-		next = qpdf_oh_get_key_if_dict(q, a, "/Next");
+		next = key_of(q, a, "/Next");
 		n += judge(j, next, left - 1);
 		qpdf_oh_release(q, next);
 	}
@@ -292,7 +347,7 @@ judge(struct judge *j, qpdf_oh a, int left)
 		return CHAIN_TOO_LONG;
 	}
 	j->depth++;
-	if (!qpdf_oh_is_array(q, a) && !qpdf_oh_is_dictionary(q, a)) {
+	if (!qpdf_oh_is_array(q, a) && !dictlike(q, a)) {
 		n = 1; /* null, or nothing a viewer runs: an item all the same */
 	} else if (j->w == NULL || (b = seen_of(j->w, a)) == NULL) {
 		n = judge_value(j, a, left);
@@ -323,7 +378,7 @@ judge(struct judge *j, qpdf_oh a, int left)
 static void
 action_key(struct walk *w, qpdf_oh holder, const char *key, const char *where)
 {
-	qpdf_oh a = qpdf_oh_get_key_if_dict(w->q, holder, key);
+	qpdf_oh a = key_of(w->q, holder, key);
 	struct judge j = { w->q, w, 0, "" };
 
 	/* the open action may be a destination, an array (ISO 32000-2 Table 29) */
@@ -334,7 +389,7 @@ action_key(struct walk *w, qpdf_oh holder, const char *key, const char *where)
 		return;
 	note(w, j.type, where);
 	if (w->strip)
-		qpdf_oh_remove_key(w->q, holder, key);
+		key_remove(w->q, holder, key);
 }
 
 /*
@@ -353,18 +408,18 @@ static void
 triggers(struct walk *w, qpdf_oh holder, const char *where)
 {
 	qpdf_data q = w->q;
-	qpdf_oh aa = qpdf_oh_get_key_if_dict(q, holder, "/AA");
+	qpdf_oh aa = key_of(q, holder, "/AA");
 	size_t found = w->found;
 	int i;
 
-	if (qpdf_oh_is_dictionary(q, aa) && first_visit(w, aa, SEEN_TRIGGERS)) {
+	if (dictlike(q, aa) && first_visit(w, aa, SEEN_TRIGGERS)) {
 		for (i = 0; trig[i] != NULL; i++)
 			action_key(w, aa, trig[i], where);
 		/* (an /AA left empty goes too) */
 		if (w->strip && w->found > found) {
 			qpdf_oh_begin_dict_key_iter(q, aa);
 			if (!qpdf_oh_dict_more_keys(q))
-				qpdf_oh_remove_key(q, holder, "/AA");
+				key_remove(q, holder, "/AA");
 		}
 	}
 	qpdf_oh_release(q, aa);
@@ -392,15 +447,15 @@ static int
 parents(struct walk *w, qpdf_oh a, struct sp_errinfo *ei)
 {
 	qpdf_data q = w->q;
-	qpdf_oh p = qpdf_oh_get_key_if_dict(q, a, "/Parent"), up;
+	qpdf_oh p = key_of(q, a, "/Parent"), up;
 	int r = SP_OK;
 
-	while (qpdf_oh_is_dictionary(q, p) && first_visit(w, p, SEEN_PARENT)) {
+	while (dictlike(q, p) && first_visit(w, p, SEEN_PARENT)) {
 		if ((r = step(w, ei)) != SP_OK)
 			break;
 		if (first_visit(w, p, SEEN_ACTOR))
 			actor(w, p, "a form field");
-		up = qpdf_oh_get_key_if_dict(q, p, "/Parent");
+		up = key_of(q, p, "/Parent");
 		qpdf_oh_release(q, p);
 		p = up;
 	}
@@ -412,7 +467,7 @@ static int
 page_annots(struct walk *w, qpdf_oh page, struct sp_errinfo *ei)
 {
 	qpdf_data q = w->q;
-	qpdf_oh annots = qpdf_oh_get_key_if_dict(q, page, "/Annots");
+	qpdf_oh annots = key_of(q, page, "/Annots");
 	int i, n, r = SP_OK;
 
 	triggers(w, page, "a page's open or close");
@@ -420,7 +475,7 @@ page_annots(struct walk *w, qpdf_oh page, struct sp_errinfo *ei)
 		n = qpdf_oh_get_array_n_items(q, annots);
 		for (i = 0; i < n; i++) {
 			qpdf_oh a = qpdf_oh_get_array_item(q, annots, i);
-			if ((r = step(w, ei)) == SP_OK && qpdf_oh_is_dictionary(q, a) &&
+			if ((r = step(w, ei)) == SP_OK && dictlike(q, a) &&
 			    first_visit(w, a, SEEN_ANNOT)) {
 				const char *mt = media_type(q, a);
 				if (first_visit(w, a, SEEN_ACTOR))
@@ -459,15 +514,15 @@ static int
 outline(struct walk *w, qpdf_oh root, struct sp_errinfo *ei)
 {
 	qpdf_data q = w->q;
-	qpdf_oh ol = qpdf_oh_get_key_if_dict(q, root, "/Outlines");
+	qpdf_oh ol = key_of(q, root, "/Outlines");
 	qpdf_oh *stack = NULL, it;
 	size_t sp = 0, cap = 0;
 	int r = SP_OK;
 
-	if (qpdf_oh_is_dictionary(q, ol)) {
-		it = qpdf_oh_get_key_if_dict(q, ol, "/First");
+	if (dictlike(q, ol)) {
+		it = key_of(q, ol, "/First");
 		for (;;) {
-			if (!qpdf_oh_is_dictionary(q, it) || !first_visit(w, it, SEEN_OUTLINE)) {
+			if (!dictlike(q, it) || !first_visit(w, it, SEEN_OUTLINE)) {
 				qpdf_oh_release(q, it);
 				if (sp == 0)
 					break;
@@ -491,9 +546,9 @@ outline(struct walk *w, qpdf_oh root, struct sp_errinfo *ei)
 				stack = nv;
 				cap = nc;
 			}
-			stack[sp++] = qpdf_oh_get_key_if_dict(q, it, "/Next");
+			stack[sp++] = key_of(q, it, "/Next");
 			{
-				qpdf_oh first = qpdf_oh_get_key_if_dict(q, it, "/First");
+				qpdf_oh first = key_of(q, it, "/First");
 				qpdf_oh_release(q, it);
 				it = first;
 			}
@@ -518,22 +573,22 @@ static void
 catalog(struct walk *w, qpdf_oh root)
 {
 	qpdf_data q = w->q;
-	qpdf_oh names = qpdf_oh_get_key_if_dict(q, root, "/Names");
-	qpdf_oh uri = qpdf_oh_get_key_if_dict(q, root, "/URI");
+	qpdf_oh names = key_of(q, root, "/Names");
+	qpdf_oh uri = key_of(q, root, "/URI");
 
-	if (qpdf_oh_has_key(q, uri, "/Base") && !address_kept(q, uri, "/Base", 0)) {
+	if (key_has(q, uri, "/Base") && !address_kept(q, uri, "/Base", 0)) {
 		note(w, "URI", "the base address of the document's links (/URI /Base)");
 		if (w->strip)
-			qpdf_oh_remove_key(q, uri, "/Base");
+			key_remove(q, uri, "/Base");
 	}
 	qpdf_oh_release(q, uri);
 
 	action_key(w, root, "/OpenAction", "the document's open action");
 	triggers(w, root, "the document's triggers");
-	if (qpdf_oh_has_key(q, names, "/JavaScript")) {
+	if (key_has(q, names, "/JavaScript")) {
 		note(w, "JavaScript", "the document's scripts (/Names /JavaScript)");
 		if (w->strip)
-			qpdf_oh_remove_key(q, names, "/JavaScript");
+			key_remove(q, names, "/JavaScript");
 	}
 	qpdf_oh_release(q, names);
 }
@@ -553,12 +608,12 @@ pdf_actions_held(qpdf_data q, qpdf_oh h)
 
 	if (pdf_annot_plays(q, h))
 		return 1; /* its content itself runs */
-	a = qpdf_oh_get_key_if_dict(q, h, "/A");
-	aa = qpdf_oh_get_key_if_dict(q, h, "/AA");
+	a = key_of(q, h, "/A");
+	aa = key_of(q, h, "/AA");
 	(void)judge(&j, a, CHAIN_ACTIONS_MAX);
 	qpdf_oh_release(q, a);
-	for (i = 0; trig[i] != NULL && j.type[0] == '\0' && qpdf_oh_is_dictionary(q, aa); i++) {
-		qpdf_oh t = qpdf_oh_get_key_if_dict(q, aa, trig[i]);
+	for (i = 0; trig[i] != NULL && j.type[0] == '\0' && dictlike(q, aa); i++) {
+		qpdf_oh t = key_of(q, aa, trig[i]);
 		(void)judge(&j, t, CHAIN_ACTIONS_MAX); /* each trigger's chain its own count */
 		qpdf_oh_release(q, t);
 	}
@@ -586,9 +641,8 @@ pdf_actions_find(qpdf_data q, const int *page_objs, size_t npages, int strip, si
 		if (r != SP_OK)
 			goto out;
 	}
-	af = qpdf_oh_get_key_if_dict(q, root, "/AcroForm");
-	r = pdf_field_walk(q, qpdf_oh_get_key_if_dict(q, af, "/Fields"), 1, &nodes, field_visit, &w,
-			   ei);
+	af = key_of(q, root, "/AcroForm");
+	r = pdf_field_walk(q, key_of(q, af, "/Fields"), 1, &nodes, field_visit, &w, ei);
 	qpdf_oh_release(q, af);
 	if (r != SP_OK || (r = outline(&w, root, ei)) != SP_OK ||
 	    (w.steps > PDF_DOC_MAX_OBJECTS && (r = step(&w, ei)) != SP_OK))

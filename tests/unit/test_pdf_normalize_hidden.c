@@ -293,9 +293,55 @@ START_TEST(signed_xfa_script_the_packet_reader_misses)
 }
 END_TEST
 
+/*
+ * PDFium asks for a dictionary with CPDF_Dictionary::GetDictFor and
+ * CPDF_Array::GetDictAt, which hand a stream's dictionary over too: a
+ * link's /A, a page's /AA, an annotation in /Annots, each written as a
+ * stream (a dictionary followed by stream ... endstream), runs in Chrome
+ * and Edge as the dictionary would. qpdf calls none of them a dictionary,
+ * so the walk read none of them.
+ */
+START_TEST(actions_written_as_streams)
+{
+	static const struct {
+		const char *page, *extra, *what;
+	} cases[] = {
+		{ "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+		  "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A 5 0 R >>",
+		  "a link's /A written as a stream" },
+		{ "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /AA 4 0 R >>",
+		  "<< /O 5 0 R >>", "a page's /AA written as a stream, its open action a stream" },
+		{ "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+		  "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A 5 0 R /Length 0 >>\nstream\n"
+		  "\nendstream",
+		  "an annotation written as a stream" },
+	};
+	const char *objs[5];
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	size_t i;
+
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R >>";
+	objs[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+	objs[4] = "<< /S /JavaScript /JS (app.alert\\(900\\)) /Length 0 >>\nstream\n\nendstream";
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		objs[2] = cases[i].page;
+		objs[3] = cases[i].extra;
+		ck_assert_int_eq(upload(objs, 5, &n, &ei), SP_OK);
+		ck_assert_msg(memmem(n.data, n.len, "app.alert", 9) == NULL ||
+				      memmem(n.data, n.len, "/JavaScript", 11) == NULL,
+			      "case %zu: the stored upload still runs a script through %s (%zu "
+			      "actions removed)",
+			      i, cases[i].what, n.actions_removed);
+		pdf_normalized_cleanup(&n);
+	}
+}
+END_TEST
+
 void
 pdf_normalize_hidden_add(TCase *tc)
 {
+	tcase_add_test(tc, actions_written_as_streams);
 	tcase_add_test(tc, relative_link_under_a_file_base);
 	tcase_add_test(tc, relative_link_after_white_space);
 	tcase_add_test(tc, relative_link_under_a_file_base_in_a_stream);
