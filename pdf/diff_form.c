@@ -151,6 +151,9 @@ fields_sorted(struct diff_ctx *c, qpdf_oh af, qpdf_oh fields, int n)
 	return 1;
 }
 
+/* the /Parent chain in_form reads whole (a loop, or more, is no field of the form) */
+#define IN_FORM_DEPTH 64
+
 /*
  * 1 when widget h (of newer) is a field of newer's form: h, or the field
  * its /Parent chain ends in, is an item of the AcroForm's /Fields. A
@@ -161,30 +164,46 @@ fields_sorted(struct diff_ctx *c, qpdf_oh af, qpdf_oh fields, int n)
  * field (review51: a new parent between the widget and the listed field,
  * with /AA /PO JavaScript, passed).
  */
+/* 1 when h is an item of newer's /Fields (n items, the array fields of af) */
+static int
+listed(struct diff_ctx *c, qpdf_oh af, qpdf_oh fields, int n, qpdf_oh h)
+{
+	qpdf_data qn = c->n->q;
+	int id;
+
+	if (!qpdf_oh_is_indirect(qn, h) || (id = qpdf_oh_get_object_id(qn, h)) <= 0)
+		return 0;
+	if (fields_sorted(c, af, fields, n))
+		return bsearch(&id, c->fields_sorted, c->nfields_sorted, sizeof(int),
+			       diff_cmp_int) != NULL;
+	return in_refs(qn, fields, n, id);
+}
+
 static int
 in_form(struct diff_ctx *c, qpdf_oh h)
 {
 	qpdf_data qn = c->n->q;
 	qpdf_oh af = qpdf_oh_get_key_if_dict(qn, qpdf_get_root(qn), "/AcroForm"),
 		fields = qpdf_oh_get_key_if_dict(qn, af, "/Fields"), p;
-	int depth, n, id;
+	int depth, n, in = 0;
 
-	for (depth = 0; depth < SIG_PARENT_DEPTH; depth++) {
+	if (!qpdf_oh_is_array(qn, fields))
+		return 0;
+	n = qpdf_oh_get_array_n_items(qn, fields);
+	/* the whole chain, past a /Fields item too (viewers read /AA to its end); a parent
+	   left unread (past the depth: a loop; or a stream, whose dictionary PDFium reads
+	   as a parent's) might run a script: no field of the form (review52: a script 9
+	   levels up, above the /Fields item, past the 8 read) */
+	for (depth = 0;; depth++) {
+		in = in || listed(c, af, fields, n, h);
 		p = qpdf_oh_get_key_if_dict(qn, h, "/Parent");
-		if (!qpdf_oh_is_dictionary(qn, p))
-			break;
-		if (pdf_actions_held(qn, p))
+		if (qpdf_oh_is_null(qn, p))
+			return in;
+		if (depth >= IN_FORM_DEPTH || !qpdf_oh_is_dictionary(qn, p) ||
+		    pdf_actions_held(qn, p))
 			return 0;
 		h = p;
 	}
-	if (!qpdf_oh_is_indirect(qn, h) || !qpdf_oh_is_array(qn, fields))
-		return 0;
-	id = qpdf_oh_get_object_id(qn, h);
-	n = qpdf_oh_get_array_n_items(qn, fields);
-	if (fields_sorted(c, af, fields, n))
-		return id > 0 && bsearch(&id, c->fields_sorted, c->nfields_sorted, sizeof(int),
-					 diff_cmp_int) != NULL;
-	return in_refs(qn, fields, n, id);
 }
 
 /*
