@@ -324,8 +324,9 @@ sig_checks(struct engine *e, const struct crypto_verify_opts *opts, struct pdf_d
 		verify_cms(opts, &rg, s->contents, s->contents_len, s->has_m, &e->ev, rep);
 	}
 	/*
-	 * What a signature hashed on its own, both ranges whole (PureEdDSA over the
-	 * bytes themselves): charged after the fact, so the next field stops at the
+	 * What a signature hashed on its own, outside the running digests (PureEdDSA
+	 * over both ranges joined; a first range in a fifth digest algorithm, or out of
+	 * order, verify_ranges.c): charged after the fact, so the next field stops at the
 	 * budget (review51: 200 fields naming one such signature over 24 MB hashed
 	 * 4.8 GB, 6.5 s). A unit every 20 x CRYPTO_VERIFY_BYTES_A_WORK bytes lets a
 	 * file's own twenty such signatures, each over about the whole file, verify

@@ -43,7 +43,8 @@ struct verify_ranges {
 	/* the caller's digest of the ranges it names (opts->ranges_known), or NULL */
 	const struct crypto_ranges_digest *known;
 	/* where a check adds the bytes it hashed on its own, outside the running digest
-	   (EdDSA without signed attributes: verify_cms.c), or NULL */
+	   (EdDSA without signed attributes: verify_cms.c; a first range no running digest
+	   continues: verify_ranges.c), or NULL */
 	size_t *alone;
 };
 
