@@ -211,6 +211,14 @@ def with_kids(src, out, levels):
     run(["qpdf", "--newline-before-endstream", tmp, out])
 
 
+def parent_tree(path):
+    """The /ParentTree object's number and dictionary in the file at path."""
+    objs = load(path)
+    root = objs["obj:" + objs["trailer"]["value"]["/Root"]]["value"]
+    ref = objs["obj:" + root["/StructTreeRoot"]]["value"]["/ParentTree"]
+    return int(ref.split()[0]), objs["obj:" + ref]["value"]
+
+
 def object_text(path, num):
     """Object num of the file at path as qpdf writes it (its dictionary's text)."""
     return run(["qpdf", "--show-object=%d" % num, path]).stdout.strip()

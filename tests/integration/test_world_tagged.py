@@ -128,7 +128,7 @@ class Tagged(ww.Checks, unittest.TestCase):
         doc_text = pdf_tags.object_text(two, doc)
         page = re.search(r"/Pg (\d+) 0 R", elem).group(1)
         page_text = pdf_tags.object_text(two, int(page))
-        pt, _ = self.parent_tree(two)
+        pt, _ = pdf_tags.parent_tree(two)
         pt_text = pdf_tags.object_text(two, pt)
         self.assertTrue(pt_text.startswith("<< /Nums [ 0 ") and pt_text.endswith("] >>"))
         size = int(re.search(r"/Size (\d+)", run(["qpdf", "--show-object=trailer", two])
@@ -169,14 +169,6 @@ class Tagged(ww.Checks, unittest.TestCase):
                 p = subprocess.run(["qpdf", "--check", out], capture_output=True, text=True)
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
-    def parent_tree(self, path):
-        """The /ParentTree object's number and dictionary in the file at path."""
-        objs = pdf_tags.load(path)
-        root = objs["obj:" + objs["trailer"]["value"]["/Root"]]["value"]
-        sroot = objs["obj:" + root["/StructTreeRoot"]]["value"]
-        ref = sroot["/ParentTree"]
-        return int(ref.split()[0]), objs["obj:" + ref]["value"]
-
     def test_parent_tree_with_kids(self):
         # Acrobat (and LibreOffice, for a long document) writes the /ParentTree as
         # a tree of leaves under /Kids, 2 or 3 levels deep: each signature's keys
@@ -187,9 +179,9 @@ class Tagged(ww.Checks, unittest.TestCase):
             with self.subTest(levels=levels):
                 src = self.path("kids%d.pdf" % levels)
                 pdf_tags.with_kids(TAGGED, src, levels)
-                _, before = self.parent_tree(src)
+                _, before = pdf_tags.parent_tree(src)
                 one, two = self.signed_twice(src)
-                _, after = self.parent_tree(two)
+                _, after = pdf_tags.parent_tree(two)
                 self.assertEqual(after["/Kids"][:len(before["/Kids"])], before["/Kids"])
                 self.assertEqual(len(after["/Kids"]), len(before["/Kids"]) + 2, after)
                 self.assertNotIn("/Nums", after)
@@ -198,13 +190,39 @@ class Tagged(ww.Checks, unittest.TestCase):
                     len(re.findall(r"^\s+Form\n\s+Object \d+ 0$", struct, re.M)), 7, struct)
                 self.assertEqual(ww.pdfa_problems(two), [])
 
+    def test_last_leaf_extended_after_a_signature(self):
+        # the other way a writer adds keys (qpdf's number-tree insert, pikepdf's):
+        # into the last leaf, its /Limits raised; a later tool tagging a signature
+        # widget so leaves our signature valid with allowed changes
+        src, one = self.path("kids3.pdf"), self.path("one.pdf")
+        pdf_tags.with_kids(TAGGED, src, 3)
+        ww.sign(src, one, "buyer", "--normal", "1,400,200")
+        _, tree = pdf_tags.parent_tree(one)
+        leaf = int(tree["/Kids"][-1].split()[0])
+        text = pdf_tags.object_text(one, leaf)
+        lo, hi = map(int, re.search(r"/Limits \[ (\d+) (\d+) \]", text).groups())
+        forms, doc = pdf_tags.tree_objects(one)
+        size = int(re.search(r"/Size (\d+)", run(["qpdf", "--show-object=trailer", one])
+                             .stdout).group(1))
+        extended = text.replace("/Limits [ %d %d ]" % (lo, hi), "/Limits [ %d %d ]" % (lo, hi + 1))
+        extended = extended[:-len("] >>")] + "%d %d 0 R ] >>" % (hi + 1, size)
+        out = self.path("extended.pdf")
+        pdf_tags.append_update(one, out, {
+            leaf: extended.encode(),
+            size: b"<< /Type /StructElem /S /Form /P %d 0 R /K << /Type /OBJR /Obj %s >> >>"
+                  % (doc, list(forms.values())[0]["/K"]["/Obj"].encode())})
+        _, rep = ww.verify_json(out)
+        self.assertEqual(rep["signatures"][0]["verdict"], "valid_with_allowed_changes", rep)
+        self.assertEqual([o["what"] for o in rep["signatures"][0]["changes"]["objects"]],
+                         ["structure tree: signature fields tagged"], rep)
+
     def test_hostile_parent_tree_changes_are_not_valid(self):
         """After two signatures on a tree with kids, an update that rewrites the
         tree otherwise than by new leaves of new tags: both signatures invalid."""
         src = self.path("kids3.pdf")
         pdf_tags.with_kids(TAGGED, src, 3)
         _, two = self.signed_twice(src)
-        pt, tree = self.parent_tree(two)
+        pt, tree = pdf_tags.parent_tree(two)
         kids = [int(k.split()[0]) for k in tree["/Kids"]]
         last = pdf_tags.object_text(two, kids[-1])
         first_leaf = pdf_tags.load(two)["obj:%d 0 R" % kids[0]]["value"]["/Kids"][0]
@@ -247,8 +265,10 @@ class TaggedThroughTheServer(ww.ServerSigning, ww.harness.ServerTestCase):
     by two organizations and given the server's document timestamp: every widget
     tagged, still PDF/A-2b, valid for us, pdfsig, qpdf and POST /api/v1/verify."""
 
-    def test_tagged_contract(self):
-        n = self.upload(TAGGED, "采购合同 (tagged)")
+    def signed_by_two(self, src, name):
+        """src uploaded, sealed by the supplier and by logistics, timestamped: the
+        final file's tags, PDF/A and signatures checked; its path."""
+        n = self.upload(src, name)
         self.sign_rects("supplier", n, [
             {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"},
             {"mode": "seam", "seal": "default", "pages": "1-2", "y": 400},
@@ -272,7 +292,19 @@ class TaggedThroughTheServer(ww.ServerSigning, ww.harness.ServerTestCase):
         doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
             "Content-Type": "application/pdf"}, timeout=60))
         self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+        return final
 
+    def test_tagged_contract(self):
+        self.signed_by_two(TAGGED, "采购合同 (tagged)")
+
+    def test_tagged_contract_with_kids(self):
+        # a /ParentTree with /Kids kept through the upload's rewrite, and grown by
+        # a leaf for each signature and the document timestamp (before: signed
+        # untagged)
+        src = os.path.join(self.tmp, "kids3.pdf")
+        pdf_tags.with_kids(TAGGED, src, 3)
+        final = self.signed_by_two(src, "采购合同 (kids)")
+        self.assertEqual(len(pdf_tags.parent_tree(final)[1]["/Kids"]), 1 + 3)
 
 if __name__ == "__main__":
     unittest.main()
