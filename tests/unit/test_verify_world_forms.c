@@ -133,6 +133,45 @@ START_TEST(signer_certificate_only_in_the_dss)
 }
 END_TEST
 
+/*
+ * Document timestamps (ETSI.RFC3161) another tool chains after a signature,
+ * three deep, each over the one before, the first with the DSS and
+ * /Extensions a PAdES tool writes beside it: each timestamp valid, the signature valid
+ * with allowed changes, qpdf content with the file (pdfsig cannot judge a
+ * document timestamp).
+ */
+START_TEST(document_timestamps_three_deep)
+{
+	size_t n[4], k;
+	unsigned char *d[4];
+	struct crypto_verify_report *r;
+
+	d[0] = vc_sign(base, base_len, "rsa", 1, 0, &n[0]);
+	for (k = 1; k < 4; k++)
+		d[k] = countersign(d[k - 1], n[k - 1], VW_STREAM, k == 1, "/ETSI.RFC3161",
+				   "doctsa:", &n[k]);
+	write_file(vc_path("three_timestamps.pdf"), d[3], n[3]);
+	ck_assert_int_eq(run("qpdf --check %s >/dev/null 2>&1", vc_path("three_timestamps.pdf")),
+			 0);
+	r = verify(d[3], n[3]);
+	ck_assert_uint_eq(r->nsigs, 4);
+	ck_assert_msg(r->verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, "%s: %s",
+		      crypto_verdict_name(r->verdict), r->message);
+	ck_assert_int_eq(r->sigs[0].verdict, CRYPTO_VERDICT_VALID_ALLOWED_CHANGES);
+	for (k = 1; k < 4; k++) {
+		ck_assert_msg(r->sigs[k].verdict == (k < 3 ? CRYPTO_VERDICT_VALID_ALLOWED_CHANGES
+							   : CRYPTO_VERDICT_VALID),
+			      "timestamp %zu: %s: %s", k, crypto_verdict_name(r->sigs[k].verdict),
+			      r->sigs[k].message);
+		ck_assert_int_eq(r->sigs[k].doc_timestamp, 1);
+		ck_assert_int_eq(r->sigs[k].timestamp_ok, 1);
+	}
+	crypto_verify_report_free(r);
+	for (k = 0; k < 4; k++)
+		free(d[k]);
+}
+END_TEST
+
 static Suite *
 forms_suite(void)
 {
@@ -143,6 +182,7 @@ forms_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, ber_indefinite_length_cms);
 	tcase_add_test(tc, signer_certificate_only_in_the_dss);
+	tcase_add_test(tc, document_timestamps_three_deep);
 	suite_add_tcase(s, tc);
 	return s;
 }
