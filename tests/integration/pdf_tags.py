@@ -145,9 +145,10 @@ def tag_problems(path):
     return bad
 
 
-def append_update(src, out, objects):
+def append_update(src, out, objects, free=(), drop=()):
     """src with one incremental update that redefines objects ({number: body bytes,
-    generation 0}) in a cross-reference table, as an editor saves it."""
+    generation 0}) in a cross-reference table, as an editor saves it; free: numbers
+    it deletes (free entries, generation 1), drop: trailer keys it leaves out."""
     with open(src, "rb") as f:
         data = f.read()
     trailer = run(["qpdf", "--show-object=trailer", src]).stdout.strip()
@@ -155,17 +156,19 @@ def append_update(src, out, objects):
     size = int(m.group(1))
     prev = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
     body = b"" if data.endswith(b"\n") else b"\n"
-    offs = {}
+    entries = {num: b"0000000000 00001 f \n" for num in free}
     for num in sorted(objects):
-        offs[num] = len(data) + len(body)
+        entries[num] = b"%010d 00000 n \n" % (len(data) + len(body))
         body += b"%d 0 obj\n%s\nendobj\n" % (num, objects[num])
     xref = len(data) + len(body)
     body += b"xref\n"
-    for num in sorted(objects):
-        body += b"%d 1\n%010d 00000 n \n" % (num, offs[num])
+    for num in sorted(entries):
+        body += b"%d 1\n%s" % (num, entries[num])
     keep = re.sub(r"/(Prev|Size) \d+", "", trailer).strip()[2:-2]
+    for key in drop:
+        keep = re.sub(r"/%s \d+ 0 R" % key, "", keep)
     body += b"trailer\n<< %s /Size %d /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        keep.encode(), max(size, max(objects) + 1), prev, xref)
+        keep.encode(), max([size] + [num + 1 for num in entries]), prev, xref)
     with open(out, "wb") as f:
         f.write(data + body)
 
