@@ -134,6 +134,32 @@ START_TEST(signer_certificate_only_in_the_dss)
 END_TEST
 
 /*
+ * A CAdES signature whose ESS attribute is signing-certificate (v1), the
+ * SHA-1 ESSCertID of RFC 2634 older stacks write (EN 319 122-1 keeps it
+ * for SHA-1): valid when it names the signer, invalid when it names
+ * another certificate (the substitution it guards against). pdfsig
+ * reads no ESS attribute: "Signature is Valid." for both.
+ */
+START_TEST(signing_certificate_v1)
+{
+	size_t n1, n2;
+	unsigned char *one = vc_sign(base, base_len, "ec", 1, 0, &n1), *two;
+
+	two = countersign(one, n1, VW_TABLE, 0, "/ETSI.CAdES.detached", "essv1of:rsa:rsa", &n2);
+	write_file(vc_path("ess_v1.pdf"), two, n2);
+	says(verify(two, n2), 2, "ess_v1.pdf", CRYPTO_VERDICT_VALID, NULL, "",
+	     "Signature is Valid.");
+	free(two);
+	two = countersign(one, n1, VW_TABLE, 0, "/ETSI.CAdES.detached", "essv1of:ec:rsa", &n2);
+	write_file(vc_path("ess_v1_other.pdf"), two, n2);
+	says(verify(two, n2), 2, "ess_v1_other.pdf", CRYPTO_VERDICT_INVALID,
+	     "signing_certificate_mismatch", "does not name the signer", "Signature is Valid.");
+	free(two);
+	free(one);
+}
+END_TEST
+
+/*
  * Document timestamps (ETSI.RFC3161) another tool chains after a signature,
  * three deep, each over the one before, the first with the DSS and
  * /Extensions a PAdES tool writes beside it: each timestamp valid, the signature valid
@@ -182,6 +208,7 @@ forms_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, ber_indefinite_length_cms);
 	tcase_add_test(tc, signer_certificate_only_in_the_dss);
+	tcase_add_test(tc, signing_certificate_v1);
 	tcase_add_test(tc, document_timestamps_three_deep);
 	suite_add_tcase(s, tc);
 	return s;
