@@ -309,9 +309,13 @@ diff_tags_added(struct diff_ctx *c, int num, qpdf_oh old, qpdf_oh nw)
 	else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, old, "/Type"),
 					    "/StructElem"))
 		role = TAG_ELEM;
-	/* a tree with kids, before and after: read as a reader looks keys up, every
-	   key of the old found, the new past them, each /Limits right */
-	if (role != TAG_NONE && role != TAG_ELEM && qpdf_oh_has_key(qo, pt, "/Kids")) {
+	/* a tree with kids that this object holds or is a node of, before and after:
+	   read as a reader looks keys up, every key of the old found, the new past
+	   them, each /Limits right (a root whose /ParentTree is an object of its own
+	   leaves the tree to that object's change) */
+	if ((role == TAG_PARENT_TREE || role == TAG_PT_NODE ||
+	     (role == TAG_ROOT && !qpdf_oh_is_indirect(qo, pt))) &&
+	    qpdf_oh_has_key(qo, pt, "/Kids")) {
 		if (!pdf_numtree_read(qo, pt, &t))
 			return 0;
 		tt.kids = 1;
