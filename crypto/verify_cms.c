@@ -597,6 +597,34 @@ out:
 	return ok;
 }
 
+/*
+ * The certificate the SignerInfo names: among the CMS's certificates
+ * (*certs), else among the document's /DSS /Certs, where a tool that keeps
+ * the validation material there (PAdES B-LT, EN 319 142-1 §5.4.2) may have
+ * put it alone, as EU DSS finds it; *certs then holds the DSS's too, for
+ * the chain. NULL when neither has it (or out of memory).
+ */
+static X509 *
+signer_cert(const struct crypto_verify_opts *opts, CMS_SignerInfo *si, STACK_OF(X509) * *certs,
+	    const struct crypto_evidence *ev)
+{
+	STACK_OF(X509) * all;
+	int i;
+
+	for (i = 0; i < sk_X509_num(*certs); i++)
+		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(*certs, i)) == 0)
+			return sk_X509_value(*certs, i);
+	if (!ev || ev->n[PDF_DSS_CERTS] == 0 ||
+	    !(all = trust_evidence_certs(opts->trust, ev, *certs)))
+		return NULL;
+	sk_X509_pop_free(*certs, X509_free);
+	*certs = all;
+	for (i = i < 0 ? 0 : i; i < sk_X509_num(all); i++)
+		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(all, i)) == 0)
+			return sk_X509_value(all, i);
+	return NULL;
+}
+
 void
 verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg,
 	   const uint8_t *cms_der, size_t cmslen, int has_m, const struct crypto_evidence *ev,
@@ -616,7 +644,7 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	ASN1_OCTET_STRING *md_attr, *sigval;
 	unsigned char h[EVP_MAX_MD_SIZE], *attrs = NULL;
 	unsigned int hl = 0;
-	int i, attrslen = 0, dnid, pknid, idx, ess = 0, kt, gm = 0;
+	int attrslen = 0, dnid, pknid, idx, ess = 0, kt, gm = 0;
 	const unsigned char *econtent = NULL;
 	size_t econtent_len = 0;
 	const EVP_MD *md;
@@ -693,12 +721,11 @@ verify_cms(const struct crypto_verify_opts *opts, const struct verify_ranges *rg
 	}
 	si = sk_CMS_SignerInfo_value(sis, 0);
 	certs = CMS_get1_certs(cms);
-	for (i = 0; i < sk_X509_num(certs) && !signer; i++)
-		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs, i)) == 0)
-			signer = sk_X509_value(certs, i);
-	if (!signer) {
-		verify_fail(rep, CRYPTO_VERDICT_INVALID, "signer_cert_missing",
-			    "the CMS does not carry the signer's certificate");
+	if (!(signer = signer_cert(opts, si, &certs, ev))) {
+		/* without the key nothing is proved either way */
+		verify_fail(rep, CRYPTO_VERDICT_INDETERMINATE, "signer_cert_missing",
+			    "neither the CMS nor the document's /DSS carries the signer's "
+			    "certificate");
 		goto out;
 	}
 	rep->has_signer = crypto_cert_info_get(signer, &rep->signer, NULL) == SP_OK;

@@ -22,8 +22,16 @@
 #define TAG_KEYS 64
 #define TAG_OBJRS 16
 
-/* what a structure object's change may touch: its role in the tree */
-enum tag_role { TAG_NONE, TAG_ROOT, TAG_PARENT_TREE, TAG_ELEM };
+/* what a structure object's change may touch: its role in the tree (a node of
+   the /ParentTree below its root: TAG_PT_NODE) */
+enum tag_role { TAG_NONE, TAG_ROOT, TAG_PARENT_TREE, TAG_PT_NODE, TAG_ELEM };
+
+/* the older revision's /ParentTree: whether it has /Kids, and then the key every
+   new key must pass (its greatest) */
+struct tag_tree {
+	int kids;
+	long long floor;
+};
 
 /*
  * What the reference h (newer's) tags, when it is an element new in this
@@ -75,32 +83,33 @@ new_tag(struct diff_ctx *c, qpdf_oh h)
 /*
  * Whether the items of old's value (a /K, or a /Nums of key-value pairs:
  * stride 2) are all in nw's, in order, and each item nw adds is a new tag
- * (a pair's key an integer past every key old has and every pair added
- * before it, its value the tag); *kind raised to the greatest new_tag(). A
- * /K that is one item is read as an array of it. A pair under a key in use
- * would map that key's marked content anew, which readers resolve each
- * their own way (review51: a second pair under a sealed page's
- * /StructParents key passed as a signature field tagged); a writer takes a
- * new key from /ParentTreeNextKey, past all of them.
+ * (a pair's key an integer, its value the tag); *kind raised to the
+ * greatest new_tag(). A /K that is one item is read as an array of it.
+ * A pair added comes after the old ones, its key past floor, old's keys and
+ * the pairs added before it: a key that repeats one, or sits where a reader
+ * bisecting the array would not look, hides the old entry or the new one.
+ * (review51: a second pair under a sealed page's /StructParents key passed
+ * as a signature field tagged; review52: a new key before an old pair.)
  */
 static int
-items_grow(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, int stride, int *kind)
+items_grow(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, int stride, long long floor, int *kind)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
 	int no, nn, i = 0, j = 0, s, t, oa = qpdf_oh_is_array(qo, old),
 		    na = qpdf_oh_is_array(qn, nw);
 	qpdf_oh a, b;
-	long long key, past = LLONG_MIN; /* a new pair's key is greater */
 
 	no = oa ? qpdf_oh_get_array_n_items(qo, old) : qpdf_oh_is_null(qo, old) ? 0 : 1;
 	nn = na ? qpdf_oh_get_array_n_items(qn, nw) : qpdf_oh_is_null(qn, nw) ? 0 : 1;
-	if (nn > PDF_TAG_ITEMS_MAX || no % stride || nn % stride || (stride > 1 && (!oa || !na)))
+	if (nn > PDF_TAG_ITEMS_MAX || no % stride || nn % stride ||
+	    (stride > 1 && ((no && !oa) || !na)))
 		return 0;
-	for (s = 0; stride > 1 && s < no; s += stride) {
-		a = qpdf_oh_get_array_item(qo, old, s);
-		if (qpdf_oh_is_integer(qo, a) && qpdf_oh_get_int_value(qo, a) > past)
-			past = qpdf_oh_get_int_value(qo, a);
+	for (i = 0; stride > 1 && i < no; i += stride) {
+		a = qpdf_oh_get_array_item(qo, old, i);
+		if (qpdf_oh_is_integer(qo, a) && qpdf_oh_get_int_value(qo, a) > floor)
+			floor = qpdf_oh_get_int_value(qo, a);
 	}
+	i = 0;
 	while (j < nn) {
 		/* the old item next, kept */
 		for (s = 0; i < no && s < stride; s++) {
@@ -118,10 +127,10 @@ items_grow(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, int stride, int *kind)
 		b = na ? qpdf_oh_get_array_item(qn, nw, j + stride - 1) : nw;
 		if (stride > 1) {
 			a = qpdf_oh_get_array_item(qn, nw, j);
-			if (!qpdf_oh_is_integer(qn, a) ||
-			    (key = qpdf_oh_get_int_value(qn, a)) <= past)
+			if (i < no || !qpdf_oh_is_integer(qn, a) ||
+			    qpdf_oh_get_int_value(qn, a) <= floor)
 				return 0;
-			past = key;
+			floor = qpdf_oh_get_int_value(qn, a);
 		}
 		if ((t = new_tag(c, b)) == 0)
 			return 0;
@@ -156,15 +165,62 @@ listed(char *const *keys, int n, const char *k)
 }
 
 /*
- * old and nw, the same structure object of the role given, differ only in
- * what tags added change (items_grow); every other key the same. 1 when so.
+ * Whether the /Kids of a /ParentTree node, old's and nw's, differ only by
+ * new leaves after old's kids, each an object new in this update holding
+ * /Nums of new tags (items_grow, past floor) and its /Limits, no more;
+ * whether the /Limits are right is numtree.c's reading of the whole new
+ * tree (diff_tags_added).
  */
 static int
-tags_only(struct diff_ctx *c, enum tag_role role, qpdf_oh old, qpdf_oh nw, int *kind)
+kids_grow(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, long long floor, int *kind)
+{
+	qpdf_data qo = c->o->q, qn = c->n->q;
+	char *keys[TAG_KEYS];
+	qpdf_oh b, nums;
+	int no, nn, i, nk = 0, ok = 1;
+
+	if (!qpdf_oh_is_array(qo, old) || !qpdf_oh_is_array(qn, nw) ||
+	    (no = qpdf_oh_get_array_n_items(qo, old)) > (nn = qpdf_oh_get_array_n_items(qn, nw)) ||
+	    nn > PDF_TAG_ITEMS_MAX)
+		return 0;
+	for (i = 0; i < no && ok; i++)
+		ok = diff_same(qo, qpdf_oh_get_array_item(qo, old, i), qn,
+			       qpdf_oh_get_array_item(qn, nw, i));
+	for (i = no; i < nn && ok; i++) {
+		b = qpdf_oh_get_array_item(qn, nw, i);
+		nums = qpdf_oh_get_key_if_dict(qn, b, "/Nums");
+		ok = qpdf_oh_is_indirect(qn, b) && qpdf_oh_get_object_id(qn, b) > 0 &&
+		     qpdf_oh_is_null(qo, qpdf_get_object_by_id(qo, qpdf_oh_get_object_id(qn, b),
+							       qpdf_oh_get_generation(qn, b))) &&
+		     qpdf_oh_is_dictionary(qn, b) && !qpdf_oh_is_stream(qn, b) &&
+		     keys_of(qn, b, keys, &nk) && nk == 2 && qpdf_oh_has_key(qn, b, "/Limits") &&
+		     qpdf_oh_get_array_n_items(qn, nums) >= 2 &&
+		     items_grow(c, qpdf_oh_new_null(qo), nums, 2, floor, kind);
+		while (nk > 0)
+			free(keys[--nk]);
+		/* the next leaf's keys past this one's */
+		if (ok)
+			floor = qpdf_oh_get_int_value(
+				qn,
+				qpdf_oh_get_array_item(qn, nums,
+						       qpdf_oh_get_array_n_items(qn, nums) - 2));
+	}
+	return ok;
+}
+
+/*
+ * old and nw, the same structure object of the role given, differ only in
+ * what tags added change (items_grow; a /ParentTree with kids: kids_grow,
+ * and a node's /Limits, which numtree.c judges); every other key the same.
+ * 1 when so.
+ */
+static int
+tags_only(struct diff_ctx *c, enum tag_role role, const struct tag_tree *tt, qpdf_oh old,
+	  qpdf_oh nw, int *kind)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
 	char *keys[2][TAG_KEYS];
-	int nk[2] = { 0, 0 }, ok, s, i;
+	int nk[2] = { 0, 0 }, ok, s, i, is_pt = role == TAG_PARENT_TREE || role == TAG_PT_NODE;
 	const char *k;
 	qpdf_oh a, b;
 
@@ -177,10 +233,17 @@ tags_only(struct diff_ctx *c, enum tag_role role, qpdf_oh old, qpdf_oh nw, int *
 				continue;
 			a = qpdf_oh_get_key_if_dict(qo, old, k);
 			b = qpdf_oh_get_key_if_dict(qn, nw, k);
-			if (role == TAG_PARENT_TREE && !strcmp(k, "/Nums"))
-				ok = items_grow(c, a, b, 2, kind);
-			else if (role != TAG_PARENT_TREE && !strcmp(k, "/K"))
-				ok = items_grow(c, a, b, 1, kind);
+			if (is_pt && !strcmp(k, "/Nums"))
+				ok = items_grow(c, a, b, 2, tt->floor, kind);
+			else if (is_pt && tt->kids && !strcmp(k, "/Kids"))
+				ok = kids_grow(c, a, b, tt->floor, kind);
+			else if (role == TAG_PT_NODE && !strcmp(k, "/Limits")) {
+				/* raised alone: keys were added below the node, in a leaf
+				   whose own change says what they tag */
+				ok = 1;
+				*kind = *kind == 0 ? 1 : *kind;
+			} else if (!is_pt && !strcmp(k, "/K"))
+				ok = items_grow(c, a, b, 1, LLONG_MIN, kind);
 			else if (role == TAG_ROOT && !strcmp(k, "/ParentTreeNextKey")) {
 				ok = qpdf_oh_is_integer(qn, b) &&
 				     (qpdf_oh_is_null(qo, a) ||
@@ -193,7 +256,7 @@ tags_only(struct diff_ctx *c, enum tag_role role, qpdf_oh old, qpdf_oh nw, int *
 			} else if (role == TAG_ROOT && !strcmp(k, "/ParentTree") &&
 				   !qpdf_oh_is_indirect(qo, a) && !qpdf_oh_is_indirect(qn, b))
 				ok = qpdf_oh_is_dictionary(qo, a) && qpdf_oh_is_dictionary(qn, b) &&
-				     tags_only(c, TAG_PARENT_TREE, a, b, kind);
+				     tags_only(c, TAG_PARENT_TREE, tt, a, b, kind);
 			else
 				ok = diff_same(qo, a, qn, b);
 		}
@@ -203,11 +266,33 @@ tags_only(struct diff_ctx *c, enum tag_role role, qpdf_oh old, qpdf_oh nw, int *
 	return ok;
 }
 
+/* 1 when num is the last kid at some level of the /ParentTree pt (in q): a
+   node keys past the greatest are added under (numtree.c's path, walked here
+   without reading the whole tree, for any changed object) */
+static int
+on_last_path(qpdf_data q, qpdf_oh pt, int num)
+{
+	qpdf_oh kids;
+	int depth, n;
+
+	for (depth = 0; depth < PDF_MAX_DEPTH &&
+			qpdf_oh_is_array(q, kids = qpdf_oh_get_key_if_dict(q, pt, "/Kids")) &&
+			(n = qpdf_oh_get_array_n_items(q, kids)) > 0;
+	     depth++) {
+		pt = qpdf_oh_get_array_item(q, kids, n - 1);
+		if (qpdf_oh_get_object_id(q, pt) == num)
+			return 1;
+	}
+	return 0;
+}
+
 int
 diff_tags_added(struct diff_ctx *c, int num, qpdf_oh old, qpdf_oh nw)
 {
 	qpdf_data qo = c->o->q, qn = c->n->q;
-	qpdf_oh sr;
+	qpdf_oh sr, pt;
+	struct tag_tree tt = { 0, LLONG_MIN };
+	struct pdf_numtree t;
 	int sroot, kind = 0;
 	enum tag_role role = TAG_NONE;
 
@@ -216,17 +301,40 @@ diff_tags_added(struct diff_ctx *c, int num, qpdf_oh old, qpdf_oh nw)
 		return 0;
 	sroot = diff_ref_id(qo, qpdf_get_root(qo), "/StructTreeRoot");
 	sr = qpdf_oh_get_key_if_dict(qo, qpdf_get_root(qo), "/StructTreeRoot");
+	pt = qpdf_oh_get_key_if_dict(qo, sr, "/ParentTree");
 	if (sroot > 0 && num == sroot)
 		role = TAG_ROOT;
-	else if (num == diff_ref_id(qo, sr, "/ParentTree") && !qpdf_oh_has_key(qo, old, "/Kids"))
+	else if (num == diff_ref_id(qo, sr, "/ParentTree"))
 		role = TAG_PARENT_TREE;
+	else if (qpdf_oh_has_key(qo, old, "/Limits") && on_last_path(qo, pt, num))
+		role = TAG_PT_NODE;
 	else if (qpdf_oh_is_name_and_equals(qo, qpdf_oh_get_key_if_dict(qo, old, "/Type"),
 					    "/StructElem"))
 		role = TAG_ELEM;
+	/* a tree with kids that this object holds or is a node of, before and after:
+	   read as a reader looks keys up, every key of the old found, the new past
+	   them, each /Limits right (a root whose /ParentTree is an object of its own
+	   leaves the tree to that object's change) */
+	if ((role == TAG_PARENT_TREE || role == TAG_PT_NODE ||
+	     (role == TAG_ROOT && !qpdf_oh_is_indirect(qo, pt))) &&
+	    qpdf_oh_has_key(qo, pt, "/Kids")) {
+		if (!pdf_numtree_read(qo, pt, &t))
+			return 0;
+		tt.kids = 1;
+		tt.floor = t.any ? t.max : LLONG_MIN;
+	}
 	/* a structure object the older revision uses otherwise too (a page's resource,
 	   say) is that too: its change is judged as such */
-	if (role == TAG_NONE || diff_annot_shared(c, num) || !tags_only(c, role, old, nw, &kind) ||
-	    kind == 0)
+	if (role == TAG_NONE || diff_annot_shared(c, num) ||
+	    !tags_only(c, role, &tt, old, nw, &kind) || kind == 0 ||
+	    (tt.kids &&
+	     !pdf_numtree_read(qn,
+			       qpdf_oh_get_key_if_dict(qn,
+						       qpdf_oh_get_key_if_dict(qn,
+									       qpdf_get_root(qn),
+									       "/StructTreeRoot"),
+						       "/ParentTree"),
+			       &t)))
 		return 0;
 	return kind;
 }

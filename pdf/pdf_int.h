@@ -337,6 +337,25 @@ int pdf_bytes_scan(const unsigned char *data, size_t len, const struct pdf_crypt
 #define PDF_MAX_DEPTH 32
 
 /*
+ * numtree.c: the number tree at root (a /ParentTree) in q, read as a reader
+ * looks keys up in it (ISO 32000-2 §7.9.7): one of /Nums or /Kids in each
+ * node, kids indirect, keys integers ascending through the leaves, every
+ * node below the root with /Limits of exactly its least and greatest key,
+ * the root without; at most PDF_MAX_DEPTH levels and PDF_TAG_ITEMS_MAX
+ * items in all. 1 when so, with *t: whether it has keys, the greatest, and
+ * the object numbers of the last kid at each level from the root's down
+ * (the nodes keys past the greatest extend); 0 otherwise.
+ */
+struct pdf_numtree {
+	int any;
+	long long max;
+	int path[PDF_MAX_DEPTH];
+	int npath;
+	long items;
+};
+int pdf_numtree_read(qpdf_data q, qpdf_oh root, struct pdf_numtree *t);
+
+/*
  * objser.c: PDF object syntax. k (NULL: none) is the keys of the indirect
  * object the value is written in: its strings are encrypted with them (qpdf
  * hands out an encrypted file's strings decrypted).

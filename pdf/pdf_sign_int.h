@@ -44,8 +44,9 @@ struct sign_ctx {
 	struct pdf_sig_slot slot;
 	/* a tagged document (tag_widgets.c): widget i's /StructParent key is
 	   tag_key0 + i, its /Form element's parent tag_parent (the tree's one top
-	   element, or the root tag_root); tag_key0 -1: the widgets are not tagged */
-	int tag_key0;
+	   element, or the root tag_root); tag_key0 -1: the widgets are not tagged;
+	   tag_kids: the /ParentTree has /Kids, and gains a leaf of the keys */
+	int tag_key0, tag_kids;
 	qpdf_oh tag_root, tag_parent;
 	char tag_name[300];                /* the field's /TU and its seals' /Alt */
 	char name[128];                    /* the signature field's full name */

@@ -13,10 +13,12 @@
  * signer: new /Form elements whose /K is one /OBJR to a signature widget
  * (no /ActualText, no /E), appended to the /K of the tree's one top
  * element (or the root's when there is not exactly one), keyed at the end
- * of a flat /ParentTree's /Nums, the root's /ParentTreeNextKey raised when
- * it has one. A tree this does not cover (a /ParentTree with /Kids, an
- * element without /Type, lists past PDF_TAG_ITEMS_MAX) is left as it is:
- * the document is signed untagged, as before.
+ * of a flat /ParentTree's /Nums or in a new leaf at the end of the /Kids
+ * of one with kids (numtree.c), the root's /ParentTreeNextKey raised when
+ * it has one. A tree this does not cover (a /ParentTree a reader would not
+ * find every key in, an element without /Type, lists past
+ * PDF_TAG_ITEMS_MAX) is left as it is: the document is signed untagged, as
+ * before.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -48,8 +50,9 @@ sign_tags_plan(struct sign_ctx *c)
 	qpdf_data q = c->doc->q;
 	qpdf_oh root = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/StructTreeRoot"), pt, nums, k,
 		v, top;
+	struct pdf_numtree tree;
 	long long next = 0, key;
-	int i, n;
+	int i, n = 0;
 
 	c->tag_key0 = -1;
 	/* an empty field filled keeps its widgets as they are (tagged or not by whoever
@@ -59,13 +62,25 @@ sign_tags_plan(struct sign_ctx *c)
 		return;
 	pt = qpdf_oh_get_key_if_dict(q, root, "/ParentTree");
 	nums = qpdf_oh_get_key_if_dict(q, pt, "/Nums");
-	if (!qpdf_oh_is_dictionary(q, pt) || qpdf_oh_is_stream(q, pt) ||
-	    qpdf_oh_has_key(q, pt, "/Kids") || !qpdf_oh_is_array(q, nums) ||
-	    (n = qpdf_oh_get_array_n_items(q, nums)) % 2 ||
-	    n + 2 * (long long)c->nrects > PDF_TAG_ITEMS_MAX)
+	if (!qpdf_oh_is_dictionary(q, pt) || qpdf_oh_is_stream(q, pt))
 		return;
+	c->tag_kids = qpdf_oh_has_key(q, pt, "/Kids");
+	if (c->tag_kids) {
+		/* a tree of leaves (Acrobat's, a long document's): ours a new leaf at the
+		   end of the root's /Kids, its keys past every key the tree holds, which
+		   a reader then finds by the /Limits it passes through */
+		if (!pdf_numtree_read(q, pt, &tree) ||
+		    n_items(q, qpdf_oh_get_key_if_dict(q, pt, "/Kids")) + 1 > PDF_TAG_ITEMS_MAX)
+			return;
+		if (tree.any && tree.max >= INT_MAX)
+			return;
+		next = tree.any ? tree.max + 1 : 0;
+	} else if (!qpdf_oh_is_array(q, nums) || (n = qpdf_oh_get_array_n_items(q, nums)) % 2 ||
+		   n + 2 * (long long)c->nrects > PDF_TAG_ITEMS_MAX) {
+		return;
+	}
 	/* the next key: past every key in use and the one the root says is next */
-	for (i = 0; i < n; i += 2) {
+	for (i = 0; !c->tag_kids && i < n; i += 2) {
 		k = qpdf_oh_get_array_item(q, nums, i);
 		if (!qpdf_oh_is_integer(q, k))
 			return;
@@ -113,12 +128,12 @@ alt_text(const struct sign_ctx *c, size_t i, char *out, size_t n)
 }
 
 /*
- * "[items of old... add...]" into b (add: object numbers; pairs: each
+ * "[items of old... add...]" into b (add: nadd object numbers; pairs: each
  * after its key, c->tag_key0 on), old's strings written with k's keys.
  */
 static int
 items_plus(struct sign_ctx *c, struct sp_buf *b, qpdf_oh old, const struct pdf_okey *k,
-	   const int *add, int pairs)
+	   const int *add, size_t nadd, int pairs)
 {
 	qpdf_data q = c->doc->q;
 	int i, n = n_items(q, old);
@@ -132,16 +147,16 @@ items_plus(struct sign_ctx *c, struct sp_buf *b, qpdf_oh old, const struct pdf_o
 			     2) < 0 ||
 		    sp_buf_add(b, " ", 1) < 0)
 			return SP_ERR_TOO_LARGE;
-	for (j = 0; j < c->nrects; j++)
+	for (j = 0; j < nadd; j++)
 		if ((pairs && sp_buf_printf(b, "%d ", c->tag_key0 + (int)j) < 0) ||
-		    sp_buf_printf(b, "%d 0 R%s", add[j], j + 1 < c->nrects ? " " : "") < 0)
+		    sp_buf_printf(b, "%d 0 R%s", add[j], j + 1 < nadd ? " " : "") < 0)
 			return SP_ERR_TOO_LARGE;
 	return sp_buf_add(b, "]", 1);
 }
 
 /* A new version of obj: every key kept but key, which becomes " key [old items... add]". */
 static int
-grown(struct sign_ctx *c, qpdf_oh obj, const char *key, const int *add, int pairs,
+grown(struct sign_ctx *c, qpdf_oh obj, const char *key, const int *add, size_t nadd, int pairs,
       struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
@@ -154,20 +169,29 @@ grown(struct sign_ctx *c, qpdf_oh obj, const char *key, const int *add, int pair
 	pdfw_okey(&c->w, qpdf_oh_get_object_id(q, obj), qpdf_oh_get_generation(q, obj), &k);
 	r = sp_buf_printf(&extra, " %s ", key) < 0 ||
 			    items_plus(c, &extra, qpdf_oh_get_key_if_dict(q, obj, key), &k, add,
-				       pairs) < 0
+				       nadd, pairs) < 0
 		    ? sign_nomem(ei)
 		    : sign_rewrite_dict(c, obj, skip, 1, &extra, ei);
 	sp_buf_cleanup(&extra);
 	return r;
 }
 
+/* The /ParentTree's key that grows: a flat tree's /Nums, or the /Kids a leaf joins. */
+static const char *
+pt_key(const struct sign_ctx *c)
+{
+	return c->tag_kids ? "/Kids" : "/Nums";
+}
+
 /*
- * The root's new version, when it changes: its /K grown when it is the
- * elements' parent, its /ParentTree when written in it, /ParentTreeNextKey
- * raised past ours when it keeps one; nothing written when none of these.
+ * The root's new version, when it changes: its /K grown by elem when it is
+ * the elements' parent, its /ParentTree by pt (npt items: elem's keyed
+ * pairs, or a new leaf) when written in it, /ParentTreeNextKey raised past
+ * ours when it keeps one; nothing written when none of these.
  */
 static int
-root_grown(struct sign_ctx *c, const int *elem, struct sp_errinfo *ei)
+root_grown(struct sign_ctx *c, const int *elem, const int *pt_add, size_t npt,
+	   struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	qpdf_oh root = c->tag_root, pt = qpdf_oh_get_key_if_dict(q, root, "/ParentTree");
@@ -183,15 +207,15 @@ root_grown(struct sign_ctx *c, const int *elem, struct sp_errinfo *ei)
 		return SP_OK;
 	sp_buf_init(&extra, (size_t)64 << 20);
 	pdfw_okey(&c->w, qpdf_oh_get_object_id(q, root), qpdf_oh_get_generation(q, root), &k);
-	r = (own_k &&
-	     (sp_buf_addstr(&extra, " /K ") < 0 ||
-	      items_plus(c, &extra, qpdf_oh_get_key_if_dict(q, root, "/K"), &k, elem, 0) < 0)) ||
+	r = (own_k && (sp_buf_addstr(&extra, " /K ") < 0 ||
+		       items_plus(c, &extra, qpdf_oh_get_key_if_dict(q, root, "/K"), &k, elem,
+				  c->nrects, 0) < 0)) ||
 			    (own_pt &&
 			     (sp_buf_addstr(&extra, " /ParentTree <<") < 0 ||
-			      pdfw_dict_body(&extra, q, pt, "/Nums", NULL, &k, 1) < 0 ||
-			      sp_buf_addstr(&extra, " /Nums ") < 0 ||
-			      items_plus(c, &extra, qpdf_oh_get_key_if_dict(q, pt, "/Nums"), &k,
-					 elem, 1) < 0 ||
+			      pdfw_dict_body(&extra, q, pt, pt_key(c), NULL, &k, 1) < 0 ||
+			      sp_buf_printf(&extra, " %s ", pt_key(c)) < 0 ||
+			      items_plus(c, &extra, qpdf_oh_get_key_if_dict(q, pt, pt_key(c)), &k,
+					 pt_add, npt, !c->tag_kids) < 0 ||
 			      sp_buf_addstr(&extra, ">>") < 0)) ||
 			    (next && sp_buf_printf(&extra, " /ParentTreeNextKey %d",
 						   c->tag_key0 + (int)c->nrects) < 0)
@@ -206,7 +230,7 @@ sign_tags_write(struct sign_ctx *c, struct sp_errinfo *ei)
 {
 	qpdf_data q = c->doc->q;
 	qpdf_oh pt, page;
-	int *elem = NULL, r = SP_OK;
+	int *elem = NULL, r = SP_OK, leaf = 0;
 	char alt[sizeof(c->tag_name)];
 	struct pdf_okey k;
 	size_t i;
@@ -235,14 +259,27 @@ sign_tags_write(struct sign_ctx *c, struct sp_errinfo *ei)
 		    pdfw_end(&c->w) < 0)
 			r = sign_nomem(ei);
 	}
+	/* a tree with kids: the keys in a leaf of their own, its /Limits their first
+	   and last */
+	if (r >= 0 && c->tag_kids) {
+		leaf = pdfw_alloc(&c->w);
+		if ((r = pdfw_begin(&c->w, leaf, 0, ei)) >= 0 &&
+		    (sp_buf_printf(&c->w.b, "<</Limits [%d %d] /Nums ", c->tag_key0,
+				   c->tag_key0 + (int)c->nrects - 1) < 0 ||
+		     items_plus(c, &c->w.b, qpdf_oh_new_null(q), NULL, elem, c->nrects, 1) < 0 ||
+		     sp_buf_addstr(&c->w.b, ">>") < 0 || pdfw_end(&c->w) < 0))
+			r = sign_nomem(ei);
+	}
 	pt = qpdf_oh_get_key_if_dict(q, c->tag_root, "/ParentTree");
 	if (r >= 0 && qpdf_oh_is_indirect(q, pt))
-		r = grown(c, pt, "/Nums", elem, 1, ei);
+		r = c->tag_kids ? grown(c, pt, "/Kids", &leaf, 1, 0, ei)
+				: grown(c, pt, "/Nums", elem, c->nrects, 1, ei);
 	if (r >= 0 &&
 	    qpdf_oh_get_object_id(q, c->tag_parent) != qpdf_oh_get_object_id(q, c->tag_root))
-		r = grown(c, c->tag_parent, "/K", elem, 0, ei);
+		r = grown(c, c->tag_parent, "/K", elem, c->nrects, 0, ei);
 	if (r >= 0)
-		r = root_grown(c, elem, ei);
+		r = c->tag_kids ? root_grown(c, elem, &leaf, 1, ei)
+				: root_grown(c, elem, elem, c->nrects, ei);
 	free(elem);
 	return r;
 }

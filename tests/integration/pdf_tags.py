@@ -52,19 +52,34 @@ def tag_problems(path):
         w = get(v)
         return w if isinstance(w, list) else [v]
 
-    # the number tree, flat or with kids
-    tree = {}
+    # the number tree, flat or with kids (ISO 32000-2 §7.9.7): its entries in
+    # the order of the leaves, each node below the root with /Limits of exactly
+    # its least and greatest key, the kids indirect
+    order = []
 
-    def nums(node, depth=0):
-        node = get(node)
+    def nums(node, depth=0, where="root"):
+        ref, node = node, get(node)
         if depth > 32 or not isinstance(node, dict):
+            bad.append("/ParentTree node %s: not a dictionary" % where)
             return
+        start = len(order)
         n = get(node.get("/Nums", []))
         for i in range(0, len(n) - 1, 2):
-            tree[get(n[i])] = n[i + 1]
+            order.append((get(n[i]), n[i + 1]))
         for kid in get(node.get("/Kids", [])):
-            nums(kid, depth + 1)
+            if not (isinstance(kid, str) and kid.endswith(" R")):
+                bad.append("/ParentTree node %s: a kid not indirect" % where)
+            nums(kid, depth + 1, kid)
+        keys = [k for k, _ in order[start:]]
+        lim = [get(x) for x in get(node.get("/Limits", [])) or []]
+        if depth and keys and lim != [min(keys), max(keys)]:
+            bad.append("/ParentTree node %s: /Limits %s, keys %s..%s" %
+                       (ref, lim, min(keys), max(keys)))
     nums(sroot.get("/ParentTree"))
+    keys = [k for k, _ in order]
+    if keys != sorted(set(keys)):
+        bad.append("/ParentTree keys not ascending through its leaves")
+    tree = dict(order)
     nxt = get(sroot.get("/ParentTreeNextKey"))
     if nxt is not None and tree and nxt <= max(tree):
         bad.append("/ParentTreeNextKey %s not past key %s" % (nxt, max(tree)))
@@ -130,9 +145,10 @@ def tag_problems(path):
     return bad
 
 
-def append_update(src, out, objects):
+def append_update(src, out, objects, free=(), drop=()):
     """src with one incremental update that redefines objects ({number: body bytes,
-    generation 0}) in a cross-reference table, as an editor saves it."""
+    generation 0}) in a cross-reference table, as an editor saves it; free: numbers
+    it deletes (free entries, generation 1), drop: trailer keys it leaves out."""
     with open(src, "rb") as f:
         data = f.read()
     trailer = run(["qpdf", "--show-object=trailer", src]).stdout.strip()
@@ -140,19 +156,70 @@ def append_update(src, out, objects):
     size = int(m.group(1))
     prev = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
     body = b"" if data.endswith(b"\n") else b"\n"
-    offs = {}
+    entries = {num: b"0000000000 00001 f \n" for num in free}
     for num in sorted(objects):
-        offs[num] = len(data) + len(body)
+        entries[num] = b"%010d 00000 n \n" % (len(data) + len(body))
         body += b"%d 0 obj\n%s\nendobj\n" % (num, objects[num])
     xref = len(data) + len(body)
     body += b"xref\n"
-    for num in sorted(objects):
-        body += b"%d 1\n%010d 00000 n \n" % (num, offs[num])
+    for num in sorted(entries):
+        body += b"%d 1\n%s" % (num, entries[num])
     keep = re.sub(r"/(Prev|Size) \d+", "", trailer).strip()[2:-2]
+    for key in drop:
+        keep = re.sub(r"/%s \d+ 0 R" % key, "", keep)
     body += b"trailer\n<< %s /Size %d /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        keep.encode(), max(size, max(objects) + 1), prev, xref)
+        keep.encode(), max([size] + [num + 1 for num in entries]), prev, xref)
     with open(out, "wb") as f:
         f.write(data + body)
+
+
+def with_kids(src, out, levels):
+    """src (a flat /ParentTree in its own object) as Acrobat writes a long
+    document's: the root's /Kids, a leaf per key under levels - 1 intermediate
+    nodes with /Limits, saved whole by qpdf (one revision, as an upload)."""
+    objs = load(src)
+    root = objs["obj:" + objs["trailer"]["value"]["/Root"]]["value"]
+    sroot = objs["obj:" + root["/StructTreeRoot"]]["value"]
+    pt = int(sroot["/ParentTree"].split()[0])
+    nums = objs["obj:%d 0 R" % pt]["value"]["/Nums"]
+    size = int(re.search(r"/Size (\d+)",
+                         run(["qpdf", "--show-object=trailer", src]).stdout).group(1))
+
+    def text(v):
+        if isinstance(v, list):
+            return "[" + " ".join(text(x) for x in v) + "]"
+        return str(v)
+
+    new, leaves = {}, []
+    for i in range(0, len(nums), 2):
+        new[size] = ("<< /Limits [%d %d] /Nums [%d %s] >>" %
+                     (nums[i], nums[i], nums[i], text(nums[i + 1]))).encode()
+        leaves.append((size, nums[i], nums[i]))
+        size += 1
+    nodes = leaves
+    for _ in range(levels - 2):
+        # an intermediate node over each two
+        up = []
+        for j in range(0, len(nodes), 2):
+            part = nodes[j:j + 2]
+            new[size] = ("<< /Limits [%d %d] /Kids [%s] >>" % (
+                part[0][1], part[-1][2], " ".join("%d 0 R" % n for n, _, _ in part))).encode()
+            up.append((size, part[0][1], part[-1][2]))
+            size += 1
+        nodes = up
+    new[pt] = ("<< /Kids [%s] >>" % " ".join("%d 0 R" % n for n, _, _ in nodes)).encode()
+    tmp = out + ".update"
+    append_update(src, tmp, new)
+    # as PDF/A asks of a stream (ISO 19005-2 §6.1.7.1)
+    run(["qpdf", "--newline-before-endstream", tmp, out])
+
+
+def parent_tree(path):
+    """The /ParentTree object's number and dictionary in the file at path."""
+    objs = load(path)
+    root = objs["obj:" + objs["trailer"]["value"]["/Root"]]["value"]
+    ref = objs["obj:" + root["/StructTreeRoot"]]["value"]["/ParentTree"]
+    return int(ref.split()[0]), objs["obj:" + ref]["value"]
 
 
 def object_text(path, num):

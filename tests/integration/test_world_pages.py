@@ -7,7 +7,12 @@ writer:
   the content, a /CropBox inside the /MediaBox, /UserUnit 2, the last page A3
   among A4 ones, /Rotate 90 and the /MediaBox on the page tree's root only, three
   incremental updates as an editor saves them (each with its /Prev);
+- MuPDF's mutool too: every page's /Resources merged on the page tree's root, with
+  the /MediaBox and /Rotate 180; a linearized file edited by an incremental update
+  (its first-page cross-reference section and hints stale);
 - qpdf: linearized, object streams with a cross-reference stream, a PDF 2.0 header;
+- by hand: an update that deletes the /Info object (a free entry), one whose
+  trailer leaves /Info to an older trailer (neither brought back by our updates);
 - by hand, as writers leave them: a hybrid-reference update (Word's: a table for
   the old readers, /XRefStm for an object in an object stream), an AcroForm with an
   unsigned signature field and /NeedAppearances true, the same with an XFA stream.
@@ -20,12 +25,16 @@ units), none there before; each date stamp's new ink upright (wider than tall)
 inside its rectangle; the keyword seals' centres on their keywords in poppler's
 words; both signatures valid for us, pdfsig, qpdf --check, PDFBox and iText.
 
+An object numbered 7,999,999 (ISO 32000-1 Annex C allows 8,388,607) is past
+PDF_DOC_MAX_OBJECTS: refused offline and at upload, saying the cap.
+
 A file whose cross-reference offsets are wrong (qpdf repairs it) is refused offline
 with what to do, not signed: readers repair a damaged file each in their own way,
 and a signature added to it incrementally would sit on what one reader rebuilt (an
 upload to the server is rewritten whole, repaired, before anyone signs it:
 test_workflow, test_pdf_normalize)."""
 
+import base64
 import os
 import re
 import shutil
@@ -34,6 +43,7 @@ import tempfile
 import unittest
 
 import harness
+import pdf_tags
 import test_world_writers as ww
 from harness import run
 
@@ -140,6 +150,27 @@ def damage_xref(src, out):
         max(int(m.group(1)) - 5, 0), m.group(2)), data[at:])
     with open(out, "wb") as f:
         f.write(data[:at] + tail)
+
+
+def classic_contract(out):
+    """The contract with a classic cross-reference table (qpdf's) written to out: its
+    trailer's text, page 1's object number and dictionary text."""
+    run(["qpdf", "--object-streams=disable", XELATEX, out])
+    trailer = run(["qpdf", "--show-object=trailer", out]).stdout
+    page = int(re.search(r"page 1: (\d+) 0 R", run(["qpdf", "--show-pages", out]).stdout)
+               .group(1))
+    return out, trailer, page, pdf_tags.object_text(out, page)
+
+
+def high_numbered(classic, out):
+    """The contract (written to classic) with an update drawing on page 1 with a
+    stream numbered 7,999,999, written to out."""
+    _, _, page, text = classic_contract(classic)
+    cont = re.search(r"/Contents (\[[^\]]*\]|\d+ 0 R)", text).group(1)
+    pdf_tags.append_update(classic, out, {
+        page: text.replace("/Contents " + cont,
+                           "/Contents [ %s 7999999 0 R ]" % cont.strip("[] ")).encode(),
+        7999999: b"<< /Length 8 >>\nstream\nq 0 g Q\nendstream"})
 
 
 class PageChecks(ww.Checks):
@@ -256,6 +287,12 @@ class WorldPages(PageChecks, unittest.TestCase):
         self.sign_all(self.reshaped("inherit"), normal=(150, 400), multi=(450, 300),
                       keyword=False)
 
+    def test_resources_inherited(self):
+        # fonts and images named only by the page tree's root (with the /MediaBox and
+        # /Rotate 180): the keyword found through them, every seal red where placed
+        self.sign_all(self.reshaped("resources"), normal=(150, 400), multi=(450, 300),
+                      keyword=False)
+
     def test_incremental_updates(self):
         src = self.reshaped("incremental")
         self.assertEqual(len(re.findall(rb"startxref", open(src, "rb").read())), 4)
@@ -324,6 +361,56 @@ class WorldPages(PageChecks, unittest.TestCase):
         src = self.path("form.pdf")
         form(XELATEX, src, True, "dynamic")
         self.refused(src, "dynamic XFA form")
+
+    def test_updates_that_delete_before_signing(self):
+        """An update that deletes the /Info object (a free entry, its trailer without
+        /Info), and one whose trailer leaves /Info out while an older trailer names
+        it: signed twice, valid for every judge, and the newest trailer's word kept
+        (no /Info brought back)."""
+        classic, trailer, page, text = classic_contract(self.path("classic.pdf"))
+        info = int(re.search(r"/Info (\d+) 0 R", trailer).group(1))
+        for name, objects, free in (("freed", {}, [info]), ("older", {page: text.encode()}, [])):
+            with self.subTest(name):
+                src = self.path(name + ".pdf")
+                pdf_tags.append_update(classic, src, objects, free=free, drop=["Info"])
+                self.assertNotIn("Title:", run(["pdfinfo", src]).stdout)
+                self.sign_all(src)
+                two = self.path("two.pdf")
+                self.assertNotIn("/Info", run(["qpdf", "--show-object=trailer", two]).stdout)
+                self.assertNotIn("Title:", run(["pdfinfo", two]).stdout)
+
+    def test_linearized_then_edited(self):
+        # an editor's incremental update to a linearized file (page 1 gains a line): the
+        # first-page cross-reference section and hint tables are stale, every reader
+        # goes by the last section; ours is the same, the line kept under the seals
+        lin, src = self.path("linearized.pdf"), self.path("edited.pdf")
+        run(["qpdf", "--linearize", XELATEX, lin])
+        js = self.path("edit.js")
+        with open(js, "w") as f:
+            f.write("""
+var doc = new PDFDocument(scriptArgs[0]), page = doc.findPage(0);
+var a = doc.newArray(), c = page.get("Contents");
+if (c.isArray()) for (var i = 0; i < c.length; i++) a.push(c.get(i)); else a.push(c);
+a.push(doc.addStream("q 0 0 1 RG 4 w 60 60 m 300 60 l S Q", {}));
+page.put("Contents", a);
+doc.save(scriptArgs[1], "incremental");
+""")
+        run(["mutool", "run", js, lin, src])
+        self.assertIn("not linearized", run(["qpdf", "--show-linearization", src]).stdout)
+        self.sign_all(src)
+        pages = run(["qpdf", "--show-pages", self.path("two.pdf")]).stdout
+        self.assertEqual(len(re.findall(r"^    \d+ 0 R$", pages.split("page 2")[0], re.M)), 2,
+                         pages)
+
+    def test_object_numbers_past_the_cap_refused(self):
+        # an object numbered 7,999,999 (ISO 32000-1 Annex C allows 8,388,607): past
+        # PDF_DOC_MAX_OBJECTS (4,000,000), refused offline saying so; an upload is
+        # refused the same way (test_world_pages ReshapedThroughTheServer)
+        src = self.path("high.pdf")
+        high_numbered(self.path("classic.pdf"), src)
+        self.assertEqual(subprocess.run(["qpdf", "--check", src], capture_output=True)
+                         .returncode, 0)
+        self.refused(src, "trailer /Size 8000000 exceeds the cap of 4000000 objects")
 
     def test_damaged_cross_reference_refused(self):
         classic, bad = self.path("classic.pdf"), self.path("damaged.pdf")
@@ -406,6 +493,22 @@ class ReshapedThroughTheServer(PageChecks, ww.ServerSigning, harness.ServerTestC
                     final = f.read()
                 if name == "pdf20":
                     self.assertEqual(final[:8], b"%PDF-2.0")
+
+    def test_object_numbers_past_the_cap_refused(self):
+        # refused at upload as offline (422 pdf_limit, saying the cap), nothing stored
+        src = self.path("high.pdf")
+        high_numbered(self.path("classic.pdf"), src)
+        with open(src, "rb") as f:
+            pdf = f.read()
+        before = self.ok(200, self.call("buyer", "GET", "/api/v1/contracts"))["total"]
+        doc = self.ok(422, self.call("buyer", "POST", "/api/v1/contracts", {
+            "name": "high", "pdf_base64": base64.b64encode(pdf).decode(),
+            "parties": [{"credit_code": self.orgs["supplier"]["credit_code"],
+                         "role": "signer", "routing_order": 1}]}))
+        self.assertEqual(doc["code"], "pdf_limit", doc)
+        self.assertIn("exceeds the cap of 4000000 objects", doc["detail"], doc)
+        self.assertEqual(self.ok(200, self.call("buyer", "GET", "/api/v1/contracts"))["total"],
+                         before)
 
     def test_forms_and_damaged_cross_reference(self):
         """An AcroForm with filled fields and an unsigned signature field (every value

@@ -128,6 +128,11 @@ class Tagged(ww.Checks, unittest.TestCase):
         doc_text = pdf_tags.object_text(two, doc)
         page = re.search(r"/Pg (\d+) 0 R", elem).group(1)
         page_text = pdf_tags.object_text(two, int(page))
+        pt, _ = pdf_tags.parent_tree(two)
+        pt_text = pdf_tags.object_text(two, pt)
+        self.assertTrue(pt_text.startswith("<< /Nums [ 0 ") and pt_text.endswith("] >>"))
+        size = int(re.search(r"/Size (\d+)", run(["qpdf", "--show-object=trailer", two])
+                             .stdout).group(1))
         cases = {
             # a seal's element given text a screen reader speaks for it
             "actual text": {first: elem[:-2].encode() + b" /ActualText (Pay 900 EUR) >>"},
@@ -136,11 +141,25 @@ class Tagged(ww.Checks, unittest.TestCase):
                                               doc_text).encode()},
             # the page's tab order changed from the tree's to rows
             "tab order": {int(page): page_text.replace("/Tabs /S", "/Tabs /R").encode()},
+            # a new seal element under page 1's key, which a reader then finds in
+            # place of the page's paragraphs (poppler keeps the last of a key)
+            "key repeated": {pt: pt_text[:-len("] >>")].encode() + b" 0 %d 0 R ] >>" % size,
+                             size: b"<< /Type /StructElem /S /Form /P %d 0 R /K << /Type "
+                                   b"/OBJR /Obj %s >> >>" % (doc, forms[first]["/K"]["/Obj"]
+                                                             .encode())},
         }
+        self.assertUpdatesInvalid(two, cases)
+
+    def assertUpdatesInvalid(self, two, cases):
+        """Each case ({number: new body}) appended to two as an update of its own:
+        a change to what two holds, a sound file for qpdf, neither signature valid."""
+        size = int(re.search(r"/Size (\d+)", run(["qpdf", "--show-object=trailer", two])
+                             .stdout).group(1))
         for name, objects in cases.items():
             with self.subTest(change=name):
                 for num, body in objects.items():
-                    self.assertNotEqual(body.decode(), pdf_tags.object_text(two, num))
+                    if num < size:
+                        self.assertNotEqual(body.decode(), pdf_tags.object_text(two, num))
                 out = self.path("hostile.pdf")
                 pdf_tags.append_update(two, out, objects)
                 code, rep = ww.verify_json(out)
@@ -208,6 +227,79 @@ class Tagged(ww.Checks, unittest.TestCase):
                         (s["verdict"], [c["what"] for c in s["changes"]["objects"]])
                         for s in rep["signatures"]]))
 
+    def test_parent_tree_with_kids(self):
+        # Acrobat (and LibreOffice, for a long document) writes the /ParentTree as
+        # a tree of leaves under /Kids, 2 or 3 levels deep: each signature's keys
+        # go in a new leaf at the end of the root's /Kids, with its /Limits, and
+        # poppler reads every seal's element (before: signed untagged,
+        # "annotation N (/Widget): no /StructParent")
+        for levels in (2, 3):
+            with self.subTest(levels=levels):
+                src = self.path("kids%d.pdf" % levels)
+                pdf_tags.with_kids(TAGGED, src, levels)
+                _, before = pdf_tags.parent_tree(src)
+                one, two = self.signed_twice(src)
+                _, after = pdf_tags.parent_tree(two)
+                self.assertEqual(after["/Kids"][:len(before["/Kids"])], before["/Kids"])
+                self.assertEqual(len(after["/Kids"]), len(before["/Kids"]) + 2, after)
+                self.assertNotIn("/Nums", after)
+                struct = run(["pdfinfo", "-struct", two]).stdout
+                self.assertEqual(
+                    len(re.findall(r"^\s+Form\n\s+Object \d+ 0$", struct, re.M)), 7, struct)
+                self.assertEqual(ww.pdfa_problems(two), [])
+
+    def test_last_leaf_extended_after_a_signature(self):
+        # the other way a writer adds keys (qpdf's number-tree insert, pikepdf's):
+        # into the last leaf, its /Limits raised; a later tool tagging a signature
+        # widget so leaves our signature valid with allowed changes
+        src, one = self.path("kids3.pdf"), self.path("one.pdf")
+        pdf_tags.with_kids(TAGGED, src, 3)
+        ww.sign(src, one, "buyer", "--normal", "1,400,200")
+        _, tree = pdf_tags.parent_tree(one)
+        leaf = int(tree["/Kids"][-1].split()[0])
+        text = pdf_tags.object_text(one, leaf)
+        lo, hi = map(int, re.search(r"/Limits \[ (\d+) (\d+) \]", text).groups())
+        forms, doc = pdf_tags.tree_objects(one)
+        size = int(re.search(r"/Size (\d+)", run(["qpdf", "--show-object=trailer", one])
+                             .stdout).group(1))
+        extended = text.replace("/Limits [ %d %d ]" % (lo, hi), "/Limits [ %d %d ]" % (lo, hi + 1))
+        extended = extended[:-len("] >>")] + "%d %d 0 R ] >>" % (hi + 1, size)
+        out = self.path("extended.pdf")
+        pdf_tags.append_update(one, out, {
+            leaf: extended.encode(),
+            size: b"<< /Type /StructElem /S /Form /P %d 0 R /K << /Type /OBJR /Obj %s >> >>"
+                  % (doc, list(forms.values())[0]["/K"]["/Obj"].encode())})
+        _, rep = ww.verify_json(out)
+        self.assertEqual(rep["signatures"][0]["verdict"], "valid_with_allowed_changes", rep)
+        self.assertEqual([o["what"] for o in rep["signatures"][0]["changes"]["objects"]],
+                         ["structure tree: signature fields tagged"], rep)
+
+    def test_hostile_parent_tree_changes_are_not_valid(self):
+        """After two signatures on a tree with kids, an update that rewrites the
+        tree otherwise than by new leaves of new tags: both signatures invalid."""
+        src = self.path("kids3.pdf")
+        pdf_tags.with_kids(TAGGED, src, 3)
+        _, two = self.signed_twice(src)
+        pt, tree = pdf_tags.parent_tree(two)
+        kids = [int(k.split()[0]) for k in tree["/Kids"]]
+        last = pdf_tags.object_text(two, kids[-1])
+        first_leaf = pdf_tags.load(two)["obj:%d 0 R" % kids[0]]["value"]["/Kids"][0]
+        first = pdf_tags.object_text(two, int(first_leaf.split()[0]))
+        elem = re.search(r"/Nums \[ (\d+) (\d+ 0 R)", last)
+        cases = {
+            # the last signature's leaf says it holds keys it does not
+            "limits lying": {kids[-1]: re.sub(r"/Limits \[ (\d+) \d+ \]",
+                                               r"/Limits [ \1 99999 ]", last).encode()},
+            # a seal's key rewritten to name another element (the page's first)
+            "entry rewritten": {kids[-1]: last.replace(
+                elem.group(0), "/Nums [ %s %s" % (elem.group(1), re.search(
+                    r"\d+ 0 R", first.split("/Nums")[1]).group(0))).encode()},
+            # page 1's leaf taken out of the tree
+            "leaf dropped": {pt: b"<< /Kids [ %s ] >>" % " ".join(
+                "%d 0 R" % k for k in kids[1:]).encode()},
+        }
+        self.assertUpdatesInvalid(two, cases)
+
     def test_tab_order_of_an_untagged_document_stays(self):
         # /Tabs /S orders a page's annotations by a structure tree: added to a page of
         # a document without one, after a signature, it is a change like any other
@@ -231,8 +323,10 @@ class TaggedThroughTheServer(ww.ServerSigning, ww.harness.ServerTestCase):
     by two organizations and given the server's document timestamp: every widget
     tagged, still PDF/A-2b, valid for us, pdfsig, qpdf and POST /api/v1/verify."""
 
-    def test_tagged_contract(self):
-        n = self.upload(TAGGED, "采购合同 (tagged)")
+    def signed_by_two(self, src, name):
+        """src uploaded, sealed by the supplier and by logistics, timestamped: the
+        final file's tags, PDF/A and signatures checked; its path."""
+        n = self.upload(src, name)
         self.sign_rects("supplier", n, [
             {"mode": "keyword", "seal": "default", "keyword": "甲方（盖章）"},
             {"mode": "seam", "seal": "default", "pages": "1-2", "y": 400},
@@ -256,7 +350,19 @@ class TaggedThroughTheServer(ww.ServerSigning, ww.harness.ServerTestCase):
         doc = self.ok(200, self.server.request("POST", "/api/v1/verify", body=data, headers={
             "Content-Type": "application/pdf"}, timeout=60))
         self.assertEqual(doc["verdict"], "valid_with_allowed_changes", doc)
+        return final
 
+    def test_tagged_contract(self):
+        self.signed_by_two(TAGGED, "采购合同 (tagged)")
+
+    def test_tagged_contract_with_kids(self):
+        # a /ParentTree with /Kids kept through the upload's rewrite, and grown by
+        # a leaf for each signature and the document timestamp (before: signed
+        # untagged)
+        src = os.path.join(self.tmp, "kids3.pdf")
+        pdf_tags.with_kids(TAGGED, src, 3)
+        final = self.signed_by_two(src, "采购合同 (kids)")
+        self.assertEqual(len(pdf_tags.parent_tree(final)[1]["/Kids"]), 1 + 3)
 
 if __name__ == "__main__":
     unittest.main()

@@ -11,6 +11,8 @@
 //              content scaled to match, the page the same size on paper
 // mixed        the last page A3 (842 x 1191), the others as they were
 // inherit      /Rotate 90 and the /MediaBox on the page tree's root only
+// resources    every page's /Resources merged on the page tree's root only, with
+//              the /MediaBox and /Rotate 180
 // incremental  three incremental updates as an editor saves them (a new
 //              title; a note on page 1; a line drawn on the last page), each
 //              with its /Prev
@@ -79,6 +81,40 @@ if (kind === "offset") {
 	root.put("MediaBox", inherited(doc.findPage(0), "MediaBox"));
 	root.put("Rotate", 90);
 	each(function (page) {
+		page.delete("MediaBox");
+		page.delete("Rotate");
+	});
+} else if (kind === "resources") {
+	// what a page draws with named only by the page tree's root (its fonts, images,
+	// graphics states), as some writers share one dictionary for every page; the
+	// /MediaBox and a /Rotate 180 there too
+	var top = doc.findPage(0).get("Parent");
+	while (top.get("Parent") !== undefined)
+		top = top.get("Parent");
+	var all = doc.newDictionary();
+	each(function (page) {
+		var r = page.get("Resources");
+		// (mutool 1.21 hands forEach the key first)
+		r.forEach(function (k, v) {
+			if (!v.isDictionary()) {
+				all.put(k, v);
+				return;
+			}
+			if (all.get(k) === undefined || all.get(k).isNull())
+				all.put(k, doc.newDictionary());
+			v.forEach(function (name, x) {
+				var had = all.get(k).get(name);
+				if (had !== undefined && !had.isNull() && had.toString() !== x.toString())
+					throw new Error("two pages name " + k + " " + name + " apart");
+				all.get(k).put(name, x);
+			});
+		});
+	});
+	top.put("Resources", doc.addObject(all));
+	top.put("MediaBox", inherited(doc.findPage(0), "MediaBox"));
+	top.put("Rotate", 180);
+	each(function (page) {
+		page.delete("Resources");
 		page.delete("MediaBox");
 		page.delete("Rotate");
 	});

@@ -215,18 +215,20 @@ dss_without_roots(const unsigned char *d, size_t n, const char *const *who, size
 	return out;
 }
 
-/* The CMS of d's last signature, changed by fn (which asserts what it does), written
-   back into its /Contents (the placeholder's zeros after it). */
+/*
+ * The bytes of d's last signature's /Contents (the whole placeholder, its
+ * zeros too) handed to fn, which writes what goes there instead into out
+ * (room bytes at most) and returns how many; written back as hex, the rest
+ * of the placeholder zeros.
+ */
 VC_FN void
-cms_rewrite(unsigned char *d, size_t n, void (*fn)(CMS_ContentInfo *, const void *),
-	    const void *arg)
+contents_rewrite(unsigned char *d, size_t n,
+		 size_t (*fn)(const unsigned char *, size_t, unsigned char *, size_t, const void *),
+		 const void *arg)
 {
 	static const char hx[] = "0123456789ABCDEF";
-	unsigned char *c = NULL, *der, *out = NULL;
-	const unsigned char *p;
-	size_t i, h, dl;
-	CMS_ContentInfo *cms;
-	int ol;
+	unsigned char *c = NULL, *der, *out;
+	size_t i, h, dl, ol;
 
 	for (i = n - 11; i-- > 0 && !c;)
 		if (memcmp(d + i, "/Contents <", 11) == 0)
@@ -236,20 +238,52 @@ cms_rewrite(unsigned char *d, size_t n, void (*fn)(CMS_ContentInfo *, const void
 		;
 	ck_assert_uint_gt(h, 1); /* (malloc(0) may answer NULL) */
 	ck_assert_ptr_nonnull(der = malloc(h / 2));
+	ck_assert_ptr_nonnull(out = malloc(h / 2));
 	ck_assert_int_eq(sp_hex_decode((const char *)c, h, der, h / 2, &dl), SP_OK);
-	p = der;
-	ck_assert_ptr_nonnull(cms = d2i_CMS_ContentInfo(NULL, &p, (long)dl));
-	fn(cms, arg);
-	ol = i2d_CMS_ContentInfo(cms, &out);
-	ck_assert(ol > 0 && (size_t)(2 * ol) <= h);
+	ol = fn(der, dl, out, h / 2, arg);
+	ck_assert_uint_le(ol, h / 2);
 	memset(c, '0', h);
-	for (i = 0; i < (size_t)ol; i++) {
+	for (i = 0; i < ol; i++) {
 		c[2 * i] = (unsigned char)hx[out[i] >> 4];
 		c[2 * i + 1] = (unsigned char)hx[out[i] & 15];
 	}
-	OPENSSL_free(out);
-	CMS_ContentInfo_free(cms);
+	free(out);
 	free(der);
+}
+
+struct cms_fn {
+	void (*fn)(CMS_ContentInfo *, const void *);
+	const void *arg;
+};
+
+VC_FN size_t
+cms_recoded(const unsigned char *der, size_t dl, unsigned char *out, size_t room, const void *arg)
+{
+	const struct cms_fn *f = arg;
+	const unsigned char *p = der;
+	unsigned char *enc = NULL;
+	CMS_ContentInfo *cms;
+	int ol;
+
+	ck_assert_ptr_nonnull(cms = d2i_CMS_ContentInfo(NULL, &p, (long)dl));
+	f->fn(cms, f->arg);
+	ol = i2d_CMS_ContentInfo(cms, &enc);
+	ck_assert(ol > 0 && (size_t)ol <= room);
+	memcpy(out, enc, (size_t)ol);
+	OPENSSL_free(enc);
+	CMS_ContentInfo_free(cms);
+	return (size_t)ol;
+}
+
+/* The CMS of d's last signature, changed by fn (which asserts what it does), written
+   back into its /Contents (the placeholder's zeros after it). */
+VC_FN void
+cms_rewrite(unsigned char *d, size_t n, void (*fn)(CMS_ContentInfo *, const void *),
+	    const void *arg)
+{
+	struct cms_fn f = { fn, arg };
+
+	contents_rewrite(d, n, cms_recoded, &f);
 }
 
 /* pdfsig's "Signature Validation" line for signature k (1-based) of file name. */

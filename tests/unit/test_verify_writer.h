@@ -363,7 +363,7 @@ vw_shake_cms(const char *who, int dbits, int sbits, size_t mdlen, int stated, co
  * one than by's when the certificate was substituted (RFC 5035 §1).
  */
 static uint8_t *
-vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const uint8_t *b,
+vw_ess_cms(const char *named, const char *by, int v1, const uint8_t *a, size_t al, const uint8_t *b,
 	   size_t bl, size_t *outn)
 {
 	X509 *cn = vc_cert(named), *cb = vc_cert(by);
@@ -371,16 +371,23 @@ vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const
 	CMS_ContentInfo *cms =
 		CMS_sign(NULL, NULL, NULL, NULL, CMS_DETACHED | CMS_BINARY | CMS_PARTIAL);
 	CMS_SignerInfo *si;
-	ESS_SIGNING_CERT_V2 *ess = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), cn, NULL, 0);
+	ESS_SIGNING_CERT_V2 *ess =
+		v1 ? NULL : OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), cn, NULL, 0);
+	/* v1: the SHA-1 ESSCertID of RFC 2634, which CAdES keeps for SHA-1 */
+	ESS_SIGNING_CERT *ess1 = v1 ? OSSL_ESS_signing_cert_new_init(cn, NULL, 0) : NULL;
 	BIO *in = BIO_new(BIO_s_mem());
 	unsigned char *out = NULL, *der = NULL;
-	int dl, el = ess ? i2d_ESS_SIGNING_CERT_V2(ess, &der) : 0;
+	int dl, el = ess    ? i2d_ESS_SIGNING_CERT_V2(ess, &der)
+		     : ess1 ? i2d_ESS_SIGNING_CERT(ess1, &der)
+			    : 0;
 
 	if (!cms || el <= 0 || !in || BIO_write(in, a, (int)al) != (int)al ||
 	    BIO_write(in, b, (int)bl) != (int)bl ||
 	    !(si = CMS_add1_signer(cms, cb, key, EVP_sha256(), CMS_PARTIAL | CMS_BINARY)) ||
-	    CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
-					der, el) != 1 ||
+	    CMS_signed_add1_attr_by_NID(si,
+					v1 ? NID_id_smime_aa_signingCertificate
+					   : NID_id_smime_aa_signingCertificateV2,
+					V_ASN1_SEQUENCE, der, el) != 1 ||
 	    CMS_final(cms, in, NULL, CMS_DETACHED | CMS_BINARY) != 1 ||
 	    (dl = i2d_CMS_ContentInfo(cms, &out)) <= 0)
 		abort();
@@ -388,6 +395,7 @@ vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const
 	OPENSSL_free(der);
 	BIO_free(in);
 	ESS_SIGNING_CERT_V2_free(ess);
+	ESS_SIGNING_CERT_free(ess1);
 	CMS_ContentInfo_free(cms);
 	X509_free(cn);
 	X509_free(cb);
@@ -408,7 +416,7 @@ vw_ess_cms(const char *named, const char *by, const uint8_t *a, size_t al, const
  * tsa.cnf (the test writes it) on a query `openssl ts -query` made with ARGS,
  * "opensha1:WHO" an adbe.pkcs7.sha1 one (SHA-1 of the ranges enveloped),
  * "essof:NAMED:BY" OpenSSL's CMS signed by BY with an ESS signing-certificate-v2
- * naming NAMED's certificate, "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419; "eddsa256:WHO" over a SHA-256 message digest;
+ * naming NAMED's certificate ("essv1of:NAMED:BY": the v1 attribute, SHA-1), "eddsa:WHO" an Ed25519 or Ed448 CMS built by hand (RFC 8419; "eddsa256:WHO" over a SHA-256 message digest;
  * "eddsanoattr:WHO[:KEY]" without signed attributes, signed by KEY's key if given),
  * "shake:D/S/L:WHO" an RFC 8702 CMS by WHO's RSA or EC key (vw_shake_cms: message digest SHAKE<D> of L bytes, signature with SHAKE<S>;
  * "shakelen:..." the digest named id-shake<D>-len with its length), "unknownalg:WHO" the same with an
@@ -566,8 +574,8 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 		free(cms);
 	} else if (who && (!strncmp(who, "eddsa:", 6) || !strncmp(who, "eddsa256:", 9) ||
 			   !strncmp(who, "eddsanoattr:", 12) || !strncmp(who, "unknownalg:", 11) ||
-			   !strncmp(who, "essof:", 6) || !strncmp(who, "shake:", 6) ||
-			   !strncmp(who, "shakelen:", 9))) {
+			   !strncmp(who, "essof:", 6) || !strncmp(who, "essv1of:", 8) ||
+			   !strncmp(who, "shake:", 6) || !strncmp(who, "shakelen:", 9))) {
 		/* RFC 8419 Ed25519 CMS, built here: OpenSSL 3.0 cannot make one; or one
 		   whose signature algorithm is an OID nobody knows; or OpenSSL's with
 		   an ESS attribute naming the certificate asked */
@@ -585,11 +593,12 @@ vw_update(const unsigned char *d, size_t n, const int *nums, const char *const *
 				abort();
 			cms = vw_shake_cms(by, dbits, sbits, mdlen, stated, (uint8_t *)b.p, c0,
 					   (uint8_t *)b.p + a, b.n - a, &m);
-		} else if (!strncmp(who, "essof:", 6)) {
-			if (sscanf(who + 6, "%31[^:]:%31s", named, by) != 2)
+		} else if (!strncmp(who, "essof:", 6) || !strncmp(who, "essv1of:", 8)) {
+			int v1 = who[3] == 'v';
+			if (sscanf(strchr(who, ':') + 1, "%31[^:]:%31s", named, by) != 2)
 				abort();
-			cms = vw_ess_cms(named, by, (uint8_t *)b.p, c0, (uint8_t *)b.p + a, b.n - a,
-					 &m);
+			cms = vw_ess_cms(named, by, v1, (uint8_t *)b.p, c0, (uint8_t *)b.p + a,
+					 b.n - a, &m);
 		} else {
 			int noattr = !strncmp(who, "eddsanoattr:", 12);
 			by[0] = '\0';
