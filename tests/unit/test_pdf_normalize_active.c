@@ -513,6 +513,48 @@ START_TEST(uri_actions_keep_only_web_and_mail_addresses)
 }
 END_TEST
 
+/*
+ * sec51: a portfolio (/Collection) that Acrobat opens to one of its
+ * attachments (/View /H, /D) instead of the pages every other viewer and the
+ * signature show: an unsigned upload loses it and keeps the attachment as
+ * an attachment; a signed one is refused, naming it.
+ */
+START_TEST(portfolio_view_dropped_or_refused)
+{
+	const char *objs[SIGNED_OBJS + 2];
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	struct pbuf b;
+
+	memcpy(objs, unsigned_objs, sizeof(unsigned_objs));
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /Collection << /Type /Collection /D (terms.pdf) "
+		  "/View /H >> /Names << /EmbeddedFiles << /Names [(terms.pdf) 6 0 R] >> >> >>";
+	objs[UNSIGNED_OBJS] = "<< /Type /Filespec /F (terms.pdf) /UF (terms.pdf) /EF << /F 7 0 R "
+			      ">> >>";
+	objs[UNSIGNED_OBJS + 1] =
+		"<< /Type /EmbeddedFile /Length 8 >>\nstream\n%PDF-1.7\nendstream";
+	stored(objs, UNSIGNED_OBJS + 2, &n);
+	ck_assert_msg(memmem(n.data, n.len, "/Collection", 11) == NULL,
+		      "the stored upload still opens in Acrobat as its attachment terms.pdf "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	ck_assert_uint_eq(n.actions_removed, 1);
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "/EmbeddedFiles", 14));
+	pdf_normalized_cleanup(&n);
+
+	memcpy(objs, signed_objs, sizeof(signed_objs));
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> /Collection << "
+		  "/Type /Collection /View /H >> >>";
+	make(&b, objs, SIGNED_OBJS);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) ==
+			      SP_ERR_UNSUPPORTED,
+		      "the signed portfolio was kept: %s", ei.msg);
+	ck_assert_str_eq(ei.reason, "pdf_active_content");
+	ck_assert_msg(strstr(ei.msg, "/Collection") != NULL, "%s", ei.msg);
+}
+END_TEST
+
 void
 pdf_normalize_active_add(TCase *tc)
 {
@@ -524,4 +566,5 @@ pdf_normalize_active_add(TCase *tc)
 	tcase_add_test(tc, active_content_in_a_widgets_unlisted_field);
 	tcase_add_test(tc, active_content_in_arrays_of_actions);
 	tcase_add_test(tc, uri_actions_keep_only_web_and_mail_addresses);
+	tcase_add_test(tc, portfolio_view_dropped_or_refused);
 }
