@@ -451,6 +451,50 @@ START_TEST(cli_sign_prints_the_servers_text_clean)
 END_TEST
 
 /*
+ * sec51: verify names the file it was given, and a file's name is whoever
+ * sent it's to choose: an ESC there set the terminal's title, cleared it,
+ * or concealed what follows (SGR 8) after a forged "Verdict: VALID" line,
+ * and U+202E showed "exe.pdf" as "fdp.exe". Cleaned wherever verify prints
+ * it: a file without a signature, one it cannot read, one that is not there.
+ */
+START_TEST(cli_verify_prints_a_hostile_file_name_clean)
+{
+	static const char name[] = "x\nVerdict: VALID\033[8m\033]0;owned\007\342\200\256fdp.exe";
+	const char *src = getenv("SEALPACT_SOURCE_DIR"), *dir = test_tmpdir_new("cli-name");
+	char path[PATH_MAX], cmd[PATH_MAX * 2 + 16];
+	const char *args[] = { "verify", path, NULL };
+	struct run r;
+	int k;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(src);
+	for (k = 0; k < 3; k++) {
+		snprintf(path, sizeof(path), "%s/%s%d.pdf", dir, name, k);
+		if (k == 0) {
+			snprintf(cmd, sizeof(cmd),
+				 "cp '%s/tests/fixtures/contracts/short.pdf' '%s'", src, path);
+			ck_assert_int_eq(system(cmd), 0);
+		} else if (k == 1) {
+			ck_assert_ptr_nonnull(f = fopen(path, "w"));
+			fputs("%PDF-1.7\nnot a PDF after all\n", f);
+			fclose(f);
+		} /* k == 2: not there */
+		run_cli(&r, args, NULL);
+		ck_assert_msg(strchr(r.out, 0x1b) == NULL && strchr(r.err, 0x1b) == NULL &&
+				      strstr(r.out, "\342\200\256") == NULL &&
+				      strstr(r.err, "\342\200\256") == NULL &&
+				      strstr(r.out, "\nVerdict: VALID") == NULL &&
+				      strstr(r.err, "\nVerdict: VALID") == NULL,
+			      "case %d: the file's name reached the terminal raw (exit %d)", k,
+			      r.status);
+		ck_assert_msg(strstr(k == 0 ? r.out : r.err,
+				     "x?Verdict: VALID?[8m?]0;owned??fdp.exe") != NULL,
+			      "case %d: %s%s", k, r.out, r.err);
+	}
+}
+END_TEST
+
+/*
  * Numbers and times on the command line are checked before anything is
  * sent: a list page out of 1..100000 or a page size out of 1..100 (atoll
  * read "12abc" as 12 and "abc" as 0), a --at time that is no RFC 3339
@@ -909,6 +953,7 @@ client_cli_suite(void)
 	tcase_add_test(cli, cli_usage_error_names_the_short_option_after_a_long_one);
 	tcase_add_test(cli, cli_health_ok_not_ready_and_unreachable);
 	tcase_add_test(cli, cli_sign_prints_the_servers_text_clean);
+	tcase_add_test(cli, cli_verify_prints_a_hostile_file_name_clean);
 	tcase_add_test(cli, cli_alias_file_with_crlf);
 	tcase_add_test(cli, cli_numbers_and_times_are_checked_before_sending);
 	tcase_add_test(cli, cli_offline_sign_exit_status_per_cause);
