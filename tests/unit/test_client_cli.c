@@ -450,6 +450,25 @@ START_TEST(cli_sign_prints_the_servers_text_clean)
 }
 END_TEST
 
+/* An offline signer's files in dir: k.pem and c.pem (a self-signed RSA key, CN=offline), seal.png. */
+static void
+offline_signer_files(const char *dir)
+{
+	char seal[PATH_MAX];
+	unsigned char *png;
+	size_t len;
+
+	ck_assert_int_eq(test_run("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
+				  "k.pem -out c.pem -days 2 -subj /CN=offline/O=Test >/dev/null "
+				  "2>&1",
+				  dir),
+			 0);
+	png = make_seal_png(120, &len);
+	snprintf(seal, sizeof(seal), "%s/seal.png", dir);
+	write_file(seal, png, len);
+	free(png);
+}
+
 /*
  * sec51: verify names the file it was given, and a file's name is whoever
  * sent it's to choose: an ESC there set the terminal's title, cleared it,
@@ -490,6 +509,28 @@ START_TEST(cli_verify_prints_a_hostile_file_name_clean)
 		ck_assert_msg(strstr(k == 0 ? r.out : r.err,
 				     "x?Verdict: VALID?[8m?]0;owned??fdp.exe") != NULL,
 			      "case %d: %s%s", k, r.out, r.err);
+	}
+	/* sign --offline names its input and output: signed from the first into the last, whose
+	   verification names it with its signature */
+	{
+		char in[PATH_MAX], seal[PATH_MAX], key[PATH_MAX], cert[PATH_MAX];
+		const char *sign[] = { "sign",  "--offline", in,          "-o", path,
+				       "--key", key,         "--cert",    cert, "--seal",
+				       seal,    "--normal",  "1,300,300", NULL };
+
+		offline_signer_files(dir);
+		snprintf(seal, sizeof(seal), "%s/seal.png", dir);
+		snprintf(key, sizeof(key), "%s/k.pem", dir);
+		snprintf(cert, sizeof(cert), "%s/c.pem", dir);
+		snprintf(in, sizeof(in), "%s/%s0.pdf", dir, name);
+		run_cli(&r, sign, NULL);
+		ck_assert_msg(r.status == 0, "sign: exit %d: %s", r.status, r.err);
+		ck_assert_msg(strchr(r.out, 0x1b) == NULL && strstr(r.out, "\342\200\256") == NULL,
+			      "sign: the files' names reached the terminal raw");
+		run_cli(&r, args, NULL);
+		ck_assert_msg(strstr(r.out, "fdp.exe2.pdf: 1 signature(s)") != NULL &&
+				      strchr(r.out, 0x1b) == NULL,
+			      "verify of the signed file: exit %d", r.status);
 	}
 }
 END_TEST
@@ -638,20 +679,11 @@ START_TEST(cli_offline_sign_exit_status_per_cause)
 	const char *src = getenv("SEALPACT_SOURCE_DIR"), *dir = test_tmpdir_new("cli-offline");
 	char in[1024], seal[512], cert[512], key[512], out[512], tsa[64], junk[] = "not a PNG\n";
 	const char *args[16];
-	unsigned char *png;
-	size_t i, n, len;
+	size_t i, n;
 	struct run r;
 
 	ck_assert_ptr_nonnull(src);
-	ck_assert_int_eq(test_run("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
-				  "k.pem "
-				  "-out c.pem -days 2 -subj /CN=offline/O=Test >/dev/null 2>&1",
-				  dir),
-			 0);
-	png = make_seal_png(120, &len);
-	snprintf(seal, sizeof(seal), "%s/seal.png", dir);
-	write_file(seal, png, len);
-	free(png);
+	offline_signer_files(dir);
 	snprintf(seal, sizeof(seal), "%s/bad.png", dir);
 	write_file(seal, junk, sizeof(junk) - 1);
 	snprintf(in, sizeof(in), "%s/bad.pdf", dir);
