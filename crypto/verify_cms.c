@@ -489,6 +489,8 @@ eddsa_bare_verify(X509 *signer, const ASN1_OCTET_STRING *sigval, const struct ve
 		}
 		memcpy(msg, rg->data, rg->a);
 		memcpy(msg + rg->a, rg->data + rg->b, rg->end - rg->b);
+		if (rg->alone != NULL)
+			*rg->alone += n;
 	}
 	if (!(m = EVP_MD_CTX_new()) ||
 	    EVP_DigestVerifyInit_ex(m, NULL, NULL, NULL, NULL, X509_get0_pubkey(signer), NULL) !=

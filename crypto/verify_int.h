@@ -42,6 +42,9 @@ struct verify_ranges {
 	struct verify_hasher *hx; /* NULL: hash both ranges afresh */
 	/* the caller's digest of the ranges it names (opts->ranges_known), or NULL */
 	const struct crypto_ranges_digest *known;
+	/* where a check adds the bytes it hashed on its own, outside the running digest
+	   (EdDSA without signed attributes: verify_cms.c), or NULL */
+	size_t *alone;
 };
 
 /*

@@ -43,23 +43,29 @@ static const char *const kept_types[] = { "/GoTo", "/URI", "/Named", NULL };
  */
 static const char *const kept_schemes[] = { "http:", "https:", "mailto:", "tel:", "ftp:", NULL };
 
-/* 1 when a's /URI is a string that starts with one of kept_schemes (any case), or is
-   relative as above */
+/* 1 when h's key is a string that starts with one of kept_schemes (any case), or,
+   when relative is 1, is relative as above */
 static int
-uri_kept(qpdf_data q, qpdf_oh a)
+address_kept(qpdf_data q, qpdf_oh h, const char *key, int relative)
 {
-	qpdf_oh u = qpdf_oh_get_key_if_dict(q, a, "/URI");
+	qpdf_oh u = qpdf_oh_get_key_if_dict(q, h, key);
 	const char *v;
 	size_t n = 0, len;
 	int i, ok = 0;
 
 	if (qpdf_oh_is_string(q, u) && (v = qpdf_oh_get_binary_string_value(q, u, &n)) != NULL) {
+		/* as a URL parser reads it: leading spaces and C0 controls dropped first
+		   (WHATWG URL; review51: " //host/share" is scheme-relative there) */
+		while (n > 0 && (unsigned char)*v <= 0x20) {
+			v++;
+			n--;
+		}
 		for (i = 0; !ok && kept_schemes[i] != NULL; i++) {
 			len = strlen(kept_schemes[i]);
 			ok = n >= len && strncasecmp(v, kept_schemes[i], len) == 0;
 		}
 		/* relative: no scheme (no ':' at all), no leading '/', no '\\' or NUL */
-		ok = ok || (n > 0 && v[0] != '/' && memchr(v, ':', n) == NULL &&
+		ok = ok || (relative && n > 0 && v[0] != '/' && memchr(v, ':', n) == NULL &&
 			    memchr(v, '\\', n) == NULL && memchr(v, '\0', n) == NULL);
 	}
 	qpdf_oh_release(q, u);
@@ -93,9 +99,11 @@ enum {
 	SEEN_KEPT = 32,    /* an action judged, with all it chains to: kept */
 	SEEN_BAD = 64,     /* an action judged: not kept */
 	SEEN_ANNOT = 128,  /* read as a page's annotation: what it plays, its /Parent chain */
+	SEEN_PARENT = 256, /* met up an annotation's /Parent chain: the chain above it followed */
 };
-/* SEEN_KEPT: the items of the action's chain (judge), in the bits above these */
-#define SEEN_COUNT_SHIFT 8
+/* SEEN_KEPT: the items of the action's chain (judge, at most CHAIN_TOO_LONG), in the
+   bits above these */
+#define SEEN_COUNT_SHIFT 9
 
 /*
  * The annotation types whose content plays or runs in the viewer once the
@@ -165,7 +173,7 @@ seen_of(struct walk *w, qpdf_oh h)
 /* 1 the first time indirect h is met in role (a SEEN_* bit); a direct object is always
    new (and without room it is met again: every visit is still a step of the budget) */
 static int
-first_visit(struct walk *w, qpdf_oh h, unsigned char role)
+first_visit(struct walk *w, qpdf_oh h, uint16_t role)
 {
 	uint16_t *b = seen_of(w, h);
 
@@ -225,13 +233,31 @@ judge_own(struct judge *j, qpdf_oh a, int left)
 		;
 	if (kept_types[i] == NULL)
 		snprintf(j->type, sizeof(j->type), "%s", name[0] ? name + 1 : "untyped");
-	else if (strcmp(kept_types[i], "/URI") == 0 && !uri_kept(q, a))
+	else if (strcmp(kept_types[i], "/URI") == 0 && !address_kept(q, a, "/URI", 1))
 		snprintf(j->type, sizeof(j->type), "%s", "URI to no web or mail address");
 	qpdf_oh_release(q, s);
 	if (j->type[0] == '\0') {
 		next = qpdf_oh_get_key_if_dict(q, a, "/Next");
 		n += judge(j, next, left - 1);
 		qpdf_oh_release(q, next);
+	}
+	return n < CHAIN_TOO_LONG ? n : CHAIN_TOO_LONG;
+}
+
+/* the items of a, an array of actions or an action with its chain, within left */
+static int
+judge_value(struct judge *j, qpdf_oh a, int left)
+{
+	qpdf_data q = j->q;
+	int i, items, n;
+
+	if (!qpdf_oh_is_array(q, a))
+		return judge_own(j, a, left);
+	items = qpdf_oh_get_array_n_items(q, a);
+	for (i = 0, n = 1; i < items && j->type[0] == '\0'; i++) {
+		qpdf_oh it = qpdf_oh_get_array_item(q, a, i);
+		n += judge(j, it, left - n);
+		qpdf_oh_release(q, it);
 	}
 	return n < CHAIN_TOO_LONG ? n : CHAIN_TOO_LONG;
 }
@@ -243,17 +269,18 @@ judge_own(struct judge *j, qpdf_oh a, int left)
  * the items read (at most CHAIN_TOO_LONG). An array there is a list of
  * actions, at any depth, as viewers read it (pdf.js _collectJS, review50);
  * a destination stands only under /OpenAction (action_key). With a walk,
- * each indirect action is judged once, on its own, and its verdict and
- * items remembered: a chain that many triggers or actions share is read
- * once (review50: 400,000 triggers naming one chain took 15 s of CPU), and
- * every item is a step of the walk's budget.
+ * each indirect action or array of actions is judged once, on its own, and
+ * its verdict and items remembered: a chain or a list that many triggers or
+ * actions share is read once (review50: 400,000 triggers naming one chain
+ * took 15 s of CPU; review51: 128,000 naming one array of fifteen direct
+ * actions, 2.8 s), and every item is a step of the walk's budget.
  */
 static int
 judge(struct judge *j, qpdf_oh a, int left)
 {
 	qpdf_data q = j->q;
 	uint16_t *b = NULL;
-	int i, n = 0;
+	int n = 0;
 
 	if (j->type[0] != '\0')
 		return 0;
@@ -266,18 +293,10 @@ judge(struct judge *j, qpdf_oh a, int left)
 		return CHAIN_TOO_LONG;
 	}
 	j->depth++;
-	if (qpdf_oh_is_array(q, a)) {
-		int items = qpdf_oh_get_array_n_items(q, a);
-
-		for (i = 0, n = 1; i < items && j->type[0] == '\0'; i++) {
-			qpdf_oh it = qpdf_oh_get_array_item(q, a, i);
-			n += judge(j, it, left - n);
-			qpdf_oh_release(q, it);
-		}
-	} else if (!qpdf_oh_is_dictionary(q, a)) {
+	if (!qpdf_oh_is_array(q, a) && !qpdf_oh_is_dictionary(q, a)) {
 		n = 1; /* null, or nothing a viewer runs: an item all the same */
 	} else if (j->w == NULL || (b = seen_of(j->w, a)) == NULL) {
-		n = judge_own(j, a, left);
+		n = judge_value(j, a, left);
 	} else if (*b & (SEEN_BAD | SEEN_JUDGING)) {
 		/* judged before (and noted then), or a loop back into its own chain */
 		snprintf(j->type, sizeof(j->type), "%s",
@@ -287,7 +306,7 @@ judge(struct judge *j, qpdf_oh a, int left)
 		n = *b >> SEEN_COUNT_SHIFT;
 	} else {
 		*b = (uint16_t)(*b | SEEN_JUDGING);
-		n = judge_own(j, a, CHAIN_ACTIONS_MAX); /* on its own, whoever names it */
+		n = judge_value(j, a, CHAIN_ACTIONS_MAX); /* on its own, whoever names it */
 		/* (looked up again: judging what a chains to may have grown the table) */
 		b = seen_of(j->w, a);
 		*b = (uint16_t)(*b & ~SEEN_JUDGING);
@@ -360,24 +379,24 @@ actor(struct walk *w, qpdf_oh h, const char *where)
 	triggers(w, h, where);
 }
 
-/* the depth of /Parent a widget's fields are read to (pdf_field_walk's own is less) */
-#define PARENT_DEPTH_MAX 64
-
 /*
  * An annotation's /Parent chain, each an actor: a widget's fields, which
  * viewers take its /AA from (pdf.js collectActions reads /AA up /Parent),
  * whether or not /AcroForm /Fields lists them (review50: an unlisted field's
- * keystroke script ran in the stored upload). Each step is one of the
- * walk's; a chain that loops ends at the depth.
+ * keystroke script ran in the stored upload). pdf.js follows /Parent to any
+ * depth, so the chain is read whole (review51: a script 70 levels up stayed
+ * past a depth of 64): it stops at a field met up a chain before, whose
+ * chain above was read then (or is being read: a loop). Each field is so read
+ * once however many widgets share it, each a step of the walk's budget.
  */
 static int
 parents(struct walk *w, qpdf_oh a, struct sp_errinfo *ei)
 {
 	qpdf_data q = w->q;
 	qpdf_oh p = qpdf_oh_get_key_if_dict(q, a, "/Parent"), up;
-	int d, r = SP_OK;
+	int r = SP_OK;
 
-	for (d = 0; d < PARENT_DEPTH_MAX && qpdf_oh_is_dictionary(q, p); d++) {
+	while (qpdf_oh_is_dictionary(q, p) && first_visit(w, p, SEEN_PARENT)) {
 		if ((r = step(w, ei)) != SP_OK)
 			break;
 		if (first_visit(w, p, SEEN_ACTOR))
@@ -488,12 +507,27 @@ outline(struct walk *w, qpdf_oh root, struct sp_errinfo *ei)
 	return r;
 }
 
-/* the catalog's own: the open action, its triggers, the document's scripts */
+/*
+ * The catalog's own: the open action, its triggers, the document's scripts,
+ * and the base of its relative links (ISO 32000-2 §12.6.4.8, the catalog's
+ * /URI dictionary): PDFium and poppler put /Base in front of a /URI without a
+ * scheme, so a relative link kept above opens whatever the base names; one
+ * that is not itself an address a link may open goes (review51: /Base
+ * (file://host/share/) made "terms.pdf" a remote share).
+ */
 static void
 catalog(struct walk *w, qpdf_oh root)
 {
 	qpdf_data q = w->q;
 	qpdf_oh names = qpdf_oh_get_key_if_dict(q, root, "/Names");
+	qpdf_oh uri = qpdf_oh_get_key_if_dict(q, root, "/URI");
+
+	if (qpdf_oh_has_key(q, uri, "/Base") && !address_kept(q, uri, "/Base", 0)) {
+		note(w, "URI", "the base address of the document's links (/URI /Base)");
+		if (w->strip)
+			qpdf_oh_remove_key(q, uri, "/Base");
+	}
+	qpdf_oh_release(q, uri);
 
 	action_key(w, root, "/OpenAction", "the document's open action");
 	triggers(w, root, "the document's triggers");

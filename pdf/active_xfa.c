@@ -10,11 +10,15 @@
  * file or address holds (a usehref, an image's href, a data connection),
  * is refused as a signed upload's actions are (active.c).
  *
- * The packets are XML, read for element names alone (a namespace prefix
- * aside): text that merely contains "<script" (a CDATA section, a comment)
- * refuses too, which fails closed. So does XML this reader would misread: a
- * packet in UTF-16 or UTF-32 (NUL bytes), or one that declares another
- * encoding than UTF-8, US-ASCII or ISO-8859-1 (UTF-7 writes '<' as "+ADw-").
+ * The packets are one XML document cut in pieces: viewers join them before
+ * they parse (pdf.js XFAFactory, iText XfaForm), so they are joined here too
+ * and read for element names alone (a namespace prefix aside): text that
+ * merely contains "<script" (a CDATA section, a comment) refuses too, which
+ * fails closed. So does XML this reader would misread: a packet in UTF-16 or
+ * UTF-32 (NUL bytes), one that declares another encoding than UTF-8,
+ * US-ASCII or ISO-8859-1 (UTF-7 writes '<' as "+ADw-"), and a document type
+ * declaration, whose entities may spell an element in character references
+ * (review51: "&#60;script>" in an internal entity). XFA needs none.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,17 +155,11 @@ tag_refs(const unsigned char *b, size_t n, size_t k, char *what, size_t cap)
 	}
 }
 
-/*
- * The first element of packet b that runs something, or reference to
- * another file, into what; "" when none. 0, or -1 when b is XML this reader
- * does not read (what says why).
- */
+/* 0 when packet b is XML scan() reads; -1 when not, what says why */
 static int
-packet_scan(const unsigned char *b, size_t n, char *what, size_t cap)
+packet_readable(const unsigned char *b, size_t n, char *what, size_t cap)
 {
 	char enc[32];
-	size_t i, s, k;
-	int j;
 
 	if (memchr(b, '\0', n) != NULL) {
 		snprintf(what, cap, "%s", "an XFA packet in UTF-16 or UTF-32");
@@ -172,6 +170,21 @@ packet_scan(const unsigned char *b, size_t n, char *what, size_t cap)
 	    strcasecmp(enc, "ISO-8859-1") != 0) {
 		snprintf(what, cap, "an XFA packet in the encoding %s", enc);
 		return -1;
+	}
+	return 0;
+}
+
+/* the first element of the joined packets b that runs something, or reference to another
+   file (tag_refs), into what; "" when none */
+static void
+scan(const unsigned char *b, size_t n, char *what, size_t cap)
+{
+	size_t i, s, k;
+	int j;
+
+	if (memmem(b, n, "<!DOCTYPE", 9) != NULL || memmem(b, n, "<!ENTITY", 8) != NULL) {
+		snprintf(what, cap, "%s", "an XFA form with a document type declaration");
+		return;
 	}
 	for (i = 0; i < n; i++) {
 		if (b[i] != '<')
@@ -188,22 +201,41 @@ packet_scan(const unsigned char *b, size_t n, char *what, size_t cap)
 		for (j = 0; running[j] != NULL; j++)
 			if (strlen(running[j]) == k - s && memcmp(b + s, running[j], k - s) == 0) {
 				snprintf(what, cap, "an XFA <%s> element", running[j]);
-				return 0;
+				return;
 			}
 		if (tag_refs(b, n, k, what, cap))
-			return 0;
+			return;
 	}
-	return 0;
 }
 
-/*
- * One packet stream: decoded (capped), scanned; what set when it runs or
- * cannot be read. *spent counts the bytes decoded so far: the form's
- * packets share one stream's cap (TEXT_MAX_STREAM), so that many packets
- * are not many times the work of one.
- */
+/* the packets joined, in the order of the form's array */
+struct joined {
+	unsigned char *b;
+	size_t n;
+};
+
+/* room in j for n more bytes: the packets share one stream's cap (TEXT_MAX_STREAM),
+   so that many packets, or one named many times, are not many times the work of one */
 static int
-packet(struct pdf_doc *doc, qpdf_oh s, size_t *spent, char *what, size_t cap, struct sp_errinfo *ei)
+grow(struct joined *j, size_t n, struct sp_errinfo *ei)
+{
+	unsigned char *nb;
+
+	if (n > TEXT_MAX_STREAM || j->n > TEXT_MAX_STREAM - n)
+		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
+				     "the XFA form's packets decode to more than %d bytes",
+				     TEXT_MAX_STREAM);
+	if (n > 0 && (nb = realloc(j->b, j->n + n)) == NULL)
+		return sp_err(ei, SP_ERR_NOMEM, "out of memory");
+	if (n > 0)
+		j->b = nb;
+	return SP_OK;
+}
+
+/* one packet stream decoded, judged readable (what says why not) and appended to j */
+static int
+packet(struct pdf_doc *doc, qpdf_oh s, struct joined *j, char *what, size_t cap,
+       struct sp_errinfo *ei)
 {
 	unsigned char *b = NULL;
 	size_t n = 0;
@@ -211,16 +243,14 @@ packet(struct pdf_doc *doc, qpdf_oh s, size_t *spent, char *what, size_t cap, st
 
 	if (!qpdf_oh_is_stream(doc->q, s))
 		return SP_OK; /* an array's names, or nothing */
-	if (*spent >= TEXT_MAX_STREAM)
-		return sp_err_reason(ei, SP_ERR_LIMIT, "pdf_limit",
-				     "the XFA form's packets decode to more than %d bytes",
-				     TEXT_MAX_STREAM);
-	if ((r = text_stream_data(doc, s, &b, &n, ei)) != SP_OK)
-		return r;
-	*spent += n;
-	(void)packet_scan(b, n, what, cap);
+	if ((r = text_stream_data(doc, s, &b, &n, ei)) == SP_OK &&
+	    packet_readable(b, n, what, cap) == 0 && (r = grow(j, n, ei)) == SP_OK) {
+		if (n > 0)
+			memcpy(j->b + j->n, b, n);
+		j->n += n;
+	}
 	free(b);
-	return SP_OK;
+	return r;
 }
 
 int
@@ -229,13 +259,19 @@ pdf_xfa_active(struct pdf_doc *doc, char *what, size_t cap, struct sp_errinfo *e
 	qpdf_data q = doc->q;
 	qpdf_oh af = qpdf_oh_get_key_if_dict(q, qpdf_get_root(q), "/AcroForm");
 	qpdf_oh xfa = qpdf_oh_get_key_if_dict(q, af, "/XFA");
-	int ids[XFA_PACKETS_MAX];
-	int i, j, n, nids = 0, r = SP_OK;
-	size_t spent = 0;
+	/* each stream's object number and where its bytes are in the joined document */
+	struct {
+		int id;
+		size_t off, n;
+	} seen[XFA_PACKETS_MAX];
+	int i, j, n, nseen = 0, r = SP_OK;
+	struct joined all = { NULL, 0 };
 
 	what[0] = '\0';
-	if (!qpdf_oh_is_array(q, xfa))
-		return packet(doc, xfa, &spent, what, cap, ei);
+	if (!qpdf_oh_is_array(q, xfa)) {
+		r = packet(doc, xfa, &all, what, cap, ei);
+		goto out;
+	}
 	if ((n = qpdf_oh_get_array_n_items(q, xfa)) > XFA_PACKETS_MAX) {
 		snprintf(what, cap, "an XFA form of %d items", n);
 		return SP_OK;
@@ -244,14 +280,26 @@ pdf_xfa_active(struct pdf_doc *doc, char *what, size_t cap, struct sp_errinfo *e
 		qpdf_oh it = qpdf_oh_get_array_item(q, xfa, i);
 		int id = qpdf_oh_get_object_id(q, it);
 
-		/* a stream named twice is read once */
-		for (j = 0; j < nids && ids[j] != id; j++)
+		/* a stream named twice is decoded once, and joined where each names it */
+		for (j = 0; j < nseen && seen[j].id != id; j++)
 			;
-		if (j == nids) {
-			ids[nids++] = id;
-			r = packet(doc, it, &spent, what, cap, ei);
+		if (j < nseen) {
+			if ((r = grow(&all, seen[j].n, ei)) == SP_OK && seen[j].n > 0) {
+				memcpy(all.b + all.n, all.b + seen[j].off, seen[j].n);
+				all.n += seen[j].n;
+			}
+		} else {
+			seen[nseen].id = id;
+			seen[nseen].off = all.n;
+			r = packet(doc, it, &all, what, cap, ei);
+			seen[nseen].n = all.n - seen[nseen].off;
+			nseen++;
 		}
 		qpdf_oh_release(q, it);
 	}
+out:
+	if (r == SP_OK && what[0] == '\0')
+		scan(all.b, all.n, what, cap);
+	free(all.b);
 	return r;
 }

@@ -155,7 +155,11 @@ fields_sorted(struct diff_ctx *c, qpdf_oh af, qpdf_oh fields, int n)
  * 1 when widget h (of newer) is a field of newer's form: h, or the field
  * its /Parent chain ends in, is an item of the AcroForm's /Fields. A
  * signature widget no field of the form lists is no signature (viewers
- * differ: pdfsig lists it, the form does not): an annotation added.
+ * differ: pdfsig lists it, the form does not): an annotation added. Every
+ * field up the chain may hold no action that runs: viewers take /AA up
+ * /Parent (pdf.js getInheritableProperty), whether or not a /Kids lists the
+ * field (review51: a new parent between the widget and the listed field,
+ * with /AA /PO JavaScript, passed).
  */
 static int
 in_form(struct diff_ctx *c, qpdf_oh h)
@@ -169,6 +173,8 @@ in_form(struct diff_ctx *c, qpdf_oh h)
 		p = qpdf_oh_get_key_if_dict(qn, h, "/Parent");
 		if (!qpdf_oh_is_dictionary(qn, p))
 			break;
+		if (pdf_actions_held(qn, p))
+			return 0;
 		h = p;
 	}
 	if (!qpdf_oh_is_indirect(qn, h) || !qpdf_oh_is_array(qn, fields))

@@ -12,6 +12,7 @@
  * than the annotation's own /Contents or /TU say), but not stand for text
  * (/ActualText, /E): readers extract and speak those in place of content.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,8 +75,13 @@ new_tag(struct diff_ctx *c, qpdf_oh h)
 /*
  * Whether the items of old's value (a /K, or a /Nums of key-value pairs:
  * stride 2) are all in nw's, in order, and each item nw adds is a new tag
- * (a pair's key an integer, its value the tag); *kind raised to the
- * greatest new_tag(). A /K that is one item is read as an array of it.
+ * (a pair's key an integer past every key old has and every pair added
+ * before it, its value the tag); *kind raised to the greatest new_tag(). A
+ * /K that is one item is read as an array of it. A pair under a key in use
+ * would map that key's marked content anew, which readers resolve each
+ * their own way (review51: a second pair under a sealed page's
+ * /StructParents key passed as a signature field tagged); a writer takes a
+ * new key from /ParentTreeNextKey, past all of them.
  */
 static int
 items_grow(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, int stride, int *kind)
@@ -84,11 +90,17 @@ items_grow(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, int stride, int *kind)
 	int no, nn, i = 0, j = 0, s, t, oa = qpdf_oh_is_array(qo, old),
 		    na = qpdf_oh_is_array(qn, nw);
 	qpdf_oh a, b;
+	long long key, past = LLONG_MIN; /* a new pair's key is greater */
 
 	no = oa ? qpdf_oh_get_array_n_items(qo, old) : qpdf_oh_is_null(qo, old) ? 0 : 1;
 	nn = na ? qpdf_oh_get_array_n_items(qn, nw) : qpdf_oh_is_null(qn, nw) ? 0 : 1;
 	if (nn > PDF_TAG_ITEMS_MAX || no % stride || nn % stride || (stride > 1 && (!oa || !na)))
 		return 0;
+	for (s = 0; stride > 1 && s < no; s += stride) {
+		a = qpdf_oh_get_array_item(qo, old, s);
+		if (qpdf_oh_is_integer(qo, a) && qpdf_oh_get_int_value(qo, a) > past)
+			past = qpdf_oh_get_int_value(qo, a);
+	}
 	while (j < nn) {
 		/* the old item next, kept */
 		for (s = 0; i < no && s < stride; s++) {
@@ -104,8 +116,14 @@ items_grow(struct diff_ctx *c, qpdf_oh old, qpdf_oh nw, int stride, int *kind)
 		}
 		/* else an item added: a new tag (a pair: under an integer key) */
 		b = na ? qpdf_oh_get_array_item(qn, nw, j + stride - 1) : nw;
-		if ((stride > 1 && !qpdf_oh_is_integer(qn, qpdf_oh_get_array_item(qn, nw, j))) ||
-		    (t = new_tag(c, b)) == 0)
+		if (stride > 1) {
+			a = qpdf_oh_get_array_item(qn, nw, j);
+			if (!qpdf_oh_is_integer(qn, a) ||
+			    (key = qpdf_oh_get_int_value(qn, a)) <= past)
+				return 0;
+			past = key;
+		}
+		if ((t = new_tag(c, b)) == 0)
 			return 0;
 		*kind = t > *kind ? t : *kind;
 		j += stride;

@@ -652,20 +652,23 @@ def shared_sig_big_contents(nfields=1000, contents=1000000):
     return bytes(out)
 
 
-def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096):
+def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096, first=False,
+                          subfilter=b"ETSI.CAdES.detached"):
     """nfields signature fields whose /V all name one real signature (sign(data):
     the DER CMS over its byte range, made by the caller) of a small /Contents,
     its second byte range over `pad` bytes of a stream after it (review50): each
     field is verified on its own, and each verification hashes that range again
-    (the first range's running digest is shared, the second's is not)."""
+    (the first range's running digest is shared, the second's is not). With
+    first, the stream comes before the signature, in its first range
+    (review51)."""
     objs = _base()
     br = b"[0 0000000000 0000000000 0000000000]"
     for i in range(nfields):
         objs[100 + i] = (b"<< /FT /Sig /T (S%d) /V 99 0 R /Type /Annot /Subtype /Widget "
                          b"/Rect [0 0 0 0] /P 3 0 R >>" % i)
-    objs[99] = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
-                b"/ByteRange %s /Contents <%s> >>" % (br, b"0" * (2 * room)))
-    big = 100 + nfields
+    objs[99] = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s "
+                b"/ByteRange %s /Contents <%s> >>" % (subfilter, br, b"0" * (2 * room)))
+    big = 50 if first else 100 + nfields
     objs[big] = _stream(b"", b"%" * pad, compress=False)
     objs[1] = (b"<< /Type /Catalog /Pages 2 0 R /PieceInfo << /Padding << /Private %d 0 R >> >> "
                b"/AcroForm << /Fields [%s] /SigFlags 3 >> >>" % (
@@ -682,6 +685,54 @@ def shared_sig_wide_range(sign, nfields=1000, pad=24 << 20, room=4096):
     return bytes(out)
 
 
+def _der(tag, body):
+    n = len(body)
+    head = bytes([n]) if n < 0x80 else (
+        bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big"))
+    return bytes([tag]) + head + body
+
+
+def _der_body(e):
+    """The contents of one DER element e."""
+    n = e[1]
+    return e[2 + (n & 0x7f if n & 0x80 else 0):]
+
+
+def _der_items(b):
+    """The elements of DER contents b, each whole."""
+    out, i = [], 0
+    while i < len(b):
+        n, j = b[i + 1], i + 2
+        if n & 0x80:
+            n, j = int.from_bytes(b[j:j + (n & 0x7f)], "big"), j + (n & 0x7f)
+        out.append(b[i:j + n])
+        i = j + n
+    return out
+
+
+def eddsa_noattr_cms(data, cert_der, ed25519_sign):
+    """A CMS SignedData whose one SignerInfo has no signed attributes and an
+    Ed25519 signature over data itself (RFC 8419 §3.1: PureEdDSA over the
+    content), as a Java or node-forge signer makes one and OpenSSL 3.0's cms
+    -sign cannot; ed25519_sign(data) gives the 64-byte value."""
+    tbs = _der_items(_der_body(_der_items(_der_body(cert_der))[0]))
+    if tbs[0][0] == 0xa0:  # the version
+        tbs = tbs[1:]
+    serial, issuer = tbs[0], tbs[2]
+    sha512 = _der(0x30, _der(0x06, bytes.fromhex("608648016503040203")))
+    si = _der(0x30, _der(0x02, b"\x01") + _der(0x30, issuer + serial) + sha512 +
+              _der(0x30, _der(0x06, bytes.fromhex("2b6570"))) + _der(0x04, ed25519_sign(data)))
+    sd = _der(0x30, _der(0x02, b"\x01") + _der(0x31, sha512) +
+              _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010701"))) +
+              _der(0xa0, cert_der) + _der(0x31, si))
+    return _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010702")) + _der(0xa0, sd))
+
+
+# the triggers of an /AA dictionary, ISO 32000-2 Tables 197-199
+_TRIGGERS = (b"E", b"X", b"D", b"U", b"Fo", b"Bl", b"PO", b"PC", b"PV", b"PI", b"O", b"C",
+             b"K", b"F", b"V", b"WC", b"WS", b"DS", b"WP", b"DP")
+
+
 def triggers_sharing_one_chain(annots=5000, fan=40):
     """A page of `annots` link annotations, each with all twenty triggers of ISO
     32000-2 Tables 197-199 in its /AA, each naming one GoTo action whose /Next
@@ -689,13 +740,26 @@ def triggers_sharing_one_chain(annots=5000, fan=40):
     (pdf/active.c) judged every trigger's chain anew, up to 32 items each
     (3.2 M items for 100,000 triggers), and counted its steps only at the
     next annotation or at the end."""
-    trig = b" ".join(b"/%s 6 0 R" % t for t in (
-        b"E", b"X", b"D", b"U", b"Fo", b"Bl", b"PO", b"PC", b"PV", b"PI", b"O", b"C",
-        b"K", b"F", b"V", b"WC", b"WS", b"DS", b"WP", b"DP"))
+    trig = b" ".join(b"/%s 6 0 R" % t for t in _TRIGGERS)
     more = {6: b"<< /S /GoTo /D [3 0 R /Fit] /Next [" + b"6 0 R " * fan + b"] >>"}
     for i in range(annots):
         more[7 + i] = b"<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /AA << " + trig + b" >> >>"
     refs = b" ".join(b"%d 0 R" % (7 + i) for i in range(annots))
+    return _doc(_base(more=more, page_extra=b"/Annots [" + refs + b"] "))[0]
+
+
+def triggers_sharing_one_array(annots=6400, items=15):
+    """triggers_sharing_one_chain's page, whose twenty triggers of each /AA
+    name one array of `items` GoTo actions, each a direct dictionary (review51):
+    pdf/active.c remembers its verdict on an indirect action (fff13f5) but not
+    on an array, and a direct action has no number to remember it by, so
+    every trigger judges the array's items again (31 steps a trigger, 4 M for
+    the 1.6 MB file, under the walk's budget of PDF_DOC_MAX_OBJECTS)."""
+    trig = b"".join(b"/%s 6 0 R" % t for t in _TRIGGERS)
+    more = {6: b"[" + b"<</S/GoTo/D 7 0 R>>" * items + b"]", 7: b"[3 0 R /Fit]"}
+    for i in range(annots):
+        more[8 + i] = b"<</Subtype/Link/Rect[0 0 1 1]/AA<<" + trig + b">>>>"
+    refs = b" ".join(b"%d 0 R" % (8 + i) for i in range(annots))
     return _doc(_base(more=more, page_extra=b"/Annots [" + refs + b"] "))[0]
 
 
@@ -892,6 +956,7 @@ BUILDERS = {
     "many_sigs": many_sigs_wide,
     "shared_sig_big_contents": shared_sig_big_contents,
     "triggers_sharing_one_chain": triggers_sharing_one_chain,
+    "triggers_sharing_one_array": triggers_sharing_one_array,
     "sig_huge_byterange": sig_huge_byterange,
     "sig_byterange_gaps": sig_byterange_many_gaps,
 }

@@ -150,6 +150,51 @@ class Tagged(ww.Checks, unittest.TestCase):
                 p = subprocess.run(["qpdf", "--check", out], capture_output=True, text=True)
                 self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    def test_parent_tree_key_of_a_page_taken_is_not_valid(self):
+        """review51: after both signatures, an update puts a pair before the
+        /ParentTree's pair for a sealed page's /StructParents key, under the
+        same key, mapping it to a new /Form element of a seal's widget whose
+        /Alt says "Pay 900 EUR". A number tree's keys are sorted and each
+        names one value (ISO 32000-2 §7.9.7); readers differ on which of two
+        they take (pdf.js's NameOrNumberTree.get binary-searches /Nums and may
+        land on either, its getAll keeps the last), and a page whose key names
+        no array has no structure for its marked content (struct_tree.js):
+        what the tree says of the signed page changes. diff_tags.c
+        items_grow() takes any pair it did not have for an added tag, whatever
+        its key. No signature stays valid."""
+        _, two = self.signed_twice(TAGGED)
+        objs = pdf_tags.load(two)
+
+        def value(ref):
+            return objs["obj:" + ref]["value"]
+
+        root = value(objs["trailer"]["value"]["/Root"])
+        sroot_ref = root["/StructTreeRoot"]
+        tree_ref = value(sroot_ref)["/ParentTree"]
+        self.assertTrue(tree_ref.endswith(" R"), tree_ref)
+        tree_num = int(tree_ref.split()[0])
+        forms, doc = pdf_tags.tree_objects(two)
+        elem = forms[min(forms)]
+        widget, page = elem["/K"]["/Obj"], elem["/Pg"]
+        key = value(page)["/StructParents"]
+        text = pdf_tags.object_text(two, tree_num)
+        pair = re.search(r"[\[\]] (%d \[)" % key, text[text.index("/Nums"):])
+        self.assertIsNotNone(pair, (key, text[:300]))
+        size = int(re.search(r"/Size (\d+)",
+                             run(["qpdf", "--show-object=trailer", two]).stdout).group(1))
+        new = b"<< /Type /StructElem /S /Form /P %d 0 R /Pg %s /K << /Type /OBJR /Obj %s " \
+              b"/Pg %s >> /Alt (Pay 900 EUR) >>" % (doc, page.encode(), widget.encode(),
+                                                    page.encode())
+        at = text.index("/Nums") + pair.start(1)
+        taken = (text[:at] + "%d %d 0 R " % (key, size) + text[at:]).encode()
+        out = self.path("taken.pdf")
+        pdf_tags.append_update(two, out, {tree_num: taken, size: new})
+        code, rep = ww.verify_json(out)
+        self.assertEqual([s["verdict"] for s in rep["signatures"]], ["invalid", "invalid"],
+                         "a page's /StructParents key %d mapped anew: %s" % (
+                             key, [(s["verdict"], [c["what"] for c in s["changes"]["objects"]])
+                                   for s in rep["signatures"]]))
+
     def test_tab_order_of_an_untagged_document_stays(self):
         # /Tabs /S orders a page's annotations by a structure tree: added to a page of
         # a document without one, after a signature, it is a change like any other

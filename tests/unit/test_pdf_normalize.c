@@ -775,6 +775,7 @@ main(void)
 	tcase_add_test(tc, what_comes_after_the_end);
 	tcase_add_test(tc, forms_that_ask_viewers_to_draw_them);
 	pdf_normalize_active_add(tc);
+	pdf_normalize_hidden_add(tc);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -33,4 +33,7 @@ extern const char *const signed_objs[SIGNED_OBJS];
 /* Add the tests of test_pdf_normalize_active.c (scripts and actions) to tc. */
 void pdf_normalize_active_add(TCase *tc);
 
+/* Add the tests of test_pdf_normalize_hidden.c (actions the walk does not find) to tc. */
+void pdf_normalize_hidden_add(TCase *tc);
+
 #endif

@@ -343,20 +343,34 @@ END_TEST
  * inheritable entries; pdf.js collectActions reads /AA up every /Parent): a
  * script on page open in the middle parent. Control first: the same fields
  * without it stay valid.
+ *
+ * Case 1 (review51): the middle parent that no /Kids lists. "Parties" has
+ * /Kids [13], while the widget's /Parent is 12, whose own /Parent is
+ * "Parties": sig_parent walks /Kids down from /Fields and never meets 12,
+ * in_form() climbs the /Parent chain to /Fields without asking what the
+ * objects on the way run, and a viewer takes 12's /AA as the widget's
+ * whatever lists it (getInheritableProperty follows /Parent), as active.c's
+ * parents() reads it in an upload (review50 F2).
  */
 START_TEST(approval_signature_field_under_a_parent_with_a_script_is_not_valid)
 {
-	static const char *const mid[2] = {
-		"<< /T (Second) /Parent 10 0 R /Kids [13 0 R] >>",
-		"<< /T (Second) /Parent 10 0 R /Kids [13 0 R] /AA << /PO << /S /JavaScript /JS "
-		"(app.alert\\(1\\)) >> >> >>",
+	static const char *const mid[2][2] = {
+		{ "<< /T (Second) /Parent 10 0 R /Kids [13 0 R] >>",
+		  "<< /T (Second) /Parent 10 0 R /Kids [13 0 R] /AA << /PO << /S /JavaScript /JS "
+		  "(app.alert\\(1\\)) >> >> >>" },
+		{ "<< /T (Second) /Parent 10 0 R >>",
+		  "<< /T (Second) /Parent 10 0 R /AA << /PO << /S /JavaScript /JS "
+		  "(app.alert\\(1\\)) >> >> >>" },
 	};
+	static const char *const top[2] = { "<< /T (Parties) /Kids [12 0 R] >>",
+					    "<< /T (Parties) /Kids [13 0 R] >>" };
+	static const char *const shape[2] = { "parent", "unlisted parent" };
 	struct vc_parts parts = { .page = P3_PAGE("<< /Font << /F1 " HELV " >> >> >>", "5 0 R"),
 				  .obj5 = "<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] "
 					  "/Contents (ok) /P 3 0 R >>" };
 	int nums[5] = { 10, 12, 13, 3, 1 };
 	const char *objs[5] = {
-		"<< /T (Parties) /Kids [12 0 R] >>",
+		NULL,
 		NULL,
 		"<< /Type /Annot /Subtype /Widget /FT /Sig /Parent 12 0 R /F 132 /Rect [0 0 0 0] "
 		"/P 3 0 R >>",
@@ -370,21 +384,22 @@ START_TEST(approval_signature_field_under_a_parent_with_a_script_is_not_valid)
 	int i;
 
 	ck_assert_int_eq(verdict_of(d, n, &nd), CRYPTO_VERDICT_VALID);
+	objs[0] = top[_i];
 	for (i = 0; i < 2; i++) {
-		objs[1] = mid[i];
+		objs[1] = mid[_i][i];
 		u = vc_update(d, n, nums, objs, 5, 0, NULL, &m);
 		v = verdict_of(u, m, &nd);
 		free(u);
 		if (i == 0)
 			ck_assert_msg(v == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES && nd == 0,
-				      "control, the fields alone: verdict %s, %zu disallowed "
-				      "changes",
-				      crypto_verdict_name(v), nd);
+				      "case %d: control, the fields alone: verdict %s, %zu "
+				      "disallowed changes",
+				      _i, crypto_verdict_name(v), nd);
 		else
 			ck_assert_msg(v == CRYPTO_VERDICT_INVALID && nd > 0,
-				      "a signature field whose parent runs a script on page open: "
-				      "verdict %s, %zu disallowed changes",
-				      crypto_verdict_name(v), nd);
+				      "case %d: a signature field whose %s runs a script on page "
+				      "open: verdict %s, %zu disallowed changes",
+				      _i, shape[_i], crypto_verdict_name(v), nd);
 	}
 	free(d);
 }
@@ -601,7 +616,8 @@ verify_shadow_p3_add(TCase *tc)
 	tcase_add_loop_test(tc, actions_added_after_signing_are_not_valid, 0, 8);
 	tcase_add_test(tc, p3_link_to_a_web_address_added_stays_valid);
 	tcase_add_test(tc, p3_link_to_a_file_share_added_is_not_valid);
-	tcase_add_test(tc, approval_signature_field_under_a_parent_with_a_script_is_not_valid);
+	tcase_add_loop_test(tc, approval_signature_field_under_a_parent_with_a_script_is_not_valid,
+			    0, 2);
 	tcase_add_test(tc, approval_signature_widget_with_a_script_in_an_array_is_not_valid);
 	tcase_add_test(tc, approval_tagged_signature_field_added_stays_valid);
 	tcase_add_loop_test(tc, approval_tagged_signature_field_with_text_is_not_valid, 0, 2);
