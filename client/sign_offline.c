@@ -7,6 +7,7 @@
  * assemble, fill and write.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,7 +243,7 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	size_t pdflen = 0, pnglen = 0, derlen = 0, alen = 0, siglen = 0, toklen = 0, cmslen = 0;
 	size_t nrects = 0, i;
 	const char *algname, *zone;
-	char pin[SIGN_PIN_MAX], when[32], msgc[512];
+	char pin[SIGN_PIN_MAX], when[32], msgc[512], inc[PATH_MAX], outc[PATH_MAX];
 	struct tm tm;
 	X509 *cert = NULL;
 	STACK_OF(X509) *chain = NULL;
@@ -264,7 +265,8 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	}
 	if (sp_file_read(in, PDF_DOC_MAX_BYTES, &pdf, &pdflen, &ei) != SP_OK ||
 	    (needs_seal && sp_file_read(o->seal_png, SEAL_MAX, &png, &pnglen, &ei) != SP_OK)) {
-		fprintf(stderr, "sealpact: sign: %s\n", ei.msg);
+		fprintf(stderr, "sealpact: sign: %s\n",
+			client_text_clean(ei.msg, msgc, sizeof(msgc)));
 		st = EX_NOINPUT;
 		goto out; /* frees the document when the seal's image was not read */
 	}
@@ -363,16 +365,19 @@ sign_run_offline(struct sign_opts *o, const char *in, const char *outp)
 	step = STEP_OUTPUT;
 	if (sp_file_write(outp, prep.data, prep.len, 0644, &ei) != SP_OK)
 		goto fail;
+	/* a file's name is whoever sent the file's to choose: never raw on the terminal */
+	client_text_clean(in, inc, sizeof(inc));
+	client_text_clean(outp, outc, sizeof(outc));
 	if (tok != NULL) {
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&gen, &tm));
-		printf("Signed %s -> %s (%s), timestamp %s, PAdES %s\n", in, outp, algname, when,
+		printf("Signed %s -> %s (%s), timestamp %s, PAdES %s\n", inc, outc, algname, when,
 		       o->level >= 3   ? "B-LTA"
 		       : o->level == 2 ? "B-LT"
 				       : "B-T");
 	} else {
 		printf("Signed %s -> %s (%s), WITHOUT a timestamp (PAdES B-B): pass --tsa URL "
 		       "for one\n",
-		       in, outp, algname);
+		       inc, outc, algname);
 	}
 	st = 0;
 	goto out;

@@ -5,6 +5,7 @@
  * use (client_verify_exit_code, see verify_int.h).
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,7 @@ level_name(const char *level)
 	return level;
 }
 
+/* path: the file's name as cleaned for the terminal */
 static void
 print_text(const char *path, const struct crypto_verify_report *r)
 {
@@ -245,7 +247,7 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 	json_t *doc = NULL;
 	unsigned char *data = NULL;
 	int json = 0, ch, rc = EX_USAGE;
-	char c1[512];
+	char c1[512], shown[PATH_MAX];
 
 	sp_errinfo_init(&ei);
 	optind = 0;
@@ -287,6 +289,8 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		goto out;
 	}
 	path = argv[optind];
+	/* the file's name is whoever sent the file's to choose: never raw on the terminal */
+	client_text_clean(path, shown, sizeof(shown));
 	if (nroots == 0 && default_roots)
 		roots[nroots++] = default_roots;
 	rc = 1;
@@ -303,7 +307,8 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 	}
 	vo.trust = trust;
 	if (sp_file_read(path, PDF_DOC_MAX_BYTES, &data, &len, &ei) != SP_OK) {
-		fprintf(stderr, "sealpact: verify: %s\n", ei.msg);
+		fprintf(stderr, "sealpact: verify: %s\n",
+			client_text_clean(ei.msg, c1, sizeof(c1)));
 		rc = EX_NOINPUT;
 		goto out;
 	}
@@ -313,7 +318,7 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		if (json)
 			printf("{\"verdict\":\"unreadable\",\"error\":\"%s\"}\n",
 			       sp_errname(ei.code));
-		fprintf(stderr, "sealpact: verify: %s: unreadable, cannot be verified: %s\n", path,
+		fprintf(stderr, "sealpact: verify: %s: unreadable, cannot be verified: %s\n", shown,
 			client_text_clean(ei.msg, c1, sizeof(c1)));
 		rc = ei.code == SP_ERR_NOMEM ? EX_SOFTWARE : CLIENT_VERIFY_EXIT_UNREADABLE;
 		goto out;
@@ -330,7 +335,7 @@ client_cmd_verify(const char *default_roots, int argc, char **argv)
 		}
 		printf("\n");
 	} else {
-		print_text(path, rep);
+		print_text(shown, rep);
 		print_trust(rep, roots, nroots, inter, ninter, crls, ncrls, tsa);
 	}
 	rc = client_verify_exit_code(rep);

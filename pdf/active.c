@@ -13,7 +13,8 @@
  * contract's annexes: nothing opens them without the reader's own step).
  *
  * The walk looks where ISO 32000-2 §12.6 puts actions: the catalog's
- * /OpenAction, /AA and /Names /JavaScript, each page's /AA, each
+ * /OpenAction, /AA and /Names /JavaScript (and its /Collection, which shows
+ * another document than the pages), each page's /AA, each
  * annotation's /A and /AA, each form field's (the field tree), each outline
  * item's /A, and every action each of those chains with /Next. Each
  * indirect object is visited once in each role it may play (an annotation
@@ -589,6 +590,19 @@ catalog(struct walk *w, qpdf_oh root)
 		note(w, "JavaScript", "the document's scripts (/Names /JavaScript)");
 		if (w->strip)
 			key_remove(q, names, "/JavaScript");
+	}
+	/*
+	 * A portfolio (ISO 32000-2 §12.3.5): Acrobat opens its list of attachments
+	 * instead of these pages, which become a cover sheet, and with /View /H the
+	 * attachment /D names, as if it were the document (an Acrobat 9 /Navigator
+	 * ran Flash and scripts to lay it out). Every other viewer, and the
+	 * signature, show the pages. Without it the attachments stay attachments.
+	 */
+	if (qpdf_oh_has_key(q, root, "/Collection")) {
+		note(w, "portfolio",
+		     "the catalog (/Collection: Acrobat opens an attachment instead of the pages)");
+		if (w->strip)
+			qpdf_oh_remove_key(q, root, "/Collection");
 	}
 	qpdf_oh_release(q, names);
 }

@@ -6,8 +6,9 @@
  * (<submit>), call a web service (<execute>) or sign data (<signData>).
  * An unsigned upload loses its static XFA with the rewrite (normalize.c)
  * and a dynamic one is refused; a signed one is kept byte for byte, so its
- * XFA is read here, and one that runs anything is refused as a signed
- * upload's actions are (active.c).
+ * XFA is read here, and one that runs anything, or shows what another
+ * file or address holds (a usehref, an image's href, a data connection),
+ * is refused as a signed upload's actions are (active.c).
  *
  * The packets are one XML document cut in pieces: viewers join them before
  * they parse (pdf.js XFAFactory, iText XfaForm), so they are joined here too
@@ -26,8 +27,14 @@
 
 #include "text_int.h"
 
-/* the XFA elements that run something (an <event> holds one of the last four) */
-static const char *const running[] = { "event", "script", "submit", "execute", "signData", NULL };
+/*
+ * The XFA elements that run something (an <event> holds one of the next
+ * four), and the packets that name what a form reaches outside itself: web
+ * services, XML data files, databases (XFA 3.3 ch. 19 connectionSet, ch. 20
+ * sourceSet), which a field's <connect> or an <execute> then reads or calls.
+ */
+static const char *const running[] = { "event",    "script",        "submit",    "execute",
+				       "signData", "connectionSet", "sourceSet", NULL };
 
 /* items of an /XFA array (a name and a stream a packet: a form holds about ten) */
 #define XFA_PACKETS_MAX 256
@@ -66,6 +73,88 @@ declared_encoding(const unsigned char *b, size_t n, char *enc, size_t cap)
 	enc[k] = '\0';
 }
 
+static int
+space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * 1 when an attribute value v (n bytes) of a usehref names another
+ * document, or of an href a file or address a viewer fetches: what the form
+ * shows then comes from there, whatever was signed (and a share's \\host
+ * answers with the reader's credentials). A usehref within the form starts
+ * with '#' or ".#" (XFA 3.3 §7: "URL#id" or "URL#som(...)" elsewhere); an
+ * image's relative name is looked up in the PDF's own /XFAImages first, as
+ * Designer writes it, and stays. An entity (&#58; is ':') fails closed.
+ */
+static int
+ref_external(int use, const unsigned char *v, size_t n)
+{
+	size_t i;
+
+	while (n > 0 && space(*v)) {
+		v++;
+		n--;
+	}
+	if (memchr(v, '&', n) != NULL)
+		return 1;
+	if (use)
+		return n > 0 && v[0] != '#' && !(n >= 2 && v[0] == '.' && v[1] == '#');
+	if (n > 0 && (v[0] == '/' || v[0] == '\\'))
+		return 1;
+	/* a scheme (http:, file:) or a drive (C:) before any path separator */
+	for (i = 0; i < n && v[i] != '/' && v[i] != '\\' && v[i] != '#'; i++)
+		if (v[i] == ':')
+			return 1;
+	return 0;
+}
+
+/*
+ * The attributes of the tag whose name ends at b[k]: an href or usehref
+ * (a namespace prefix aside) that ref_external() judges external, into
+ * what. 1 when one was found.
+ */
+static int
+tag_refs(const unsigned char *b, size_t n, size_t k, char *what, size_t cap)
+{
+	size_t s, e, v;
+	unsigned char q;
+	int use, href;
+
+	for (;;) {
+		while (k < n && space(b[k]))
+			k++;
+		if (k >= n || b[k] == '>' || b[k] == '/')
+			return 0;
+		for (s = k; k < n && (name_char(b[k]) || b[k] == ':'); k++)
+			;
+		if (k == s)
+			return 0;
+		for (e = k; e > s && b[e - 1] != ':'; e--)
+			;
+		use = k - e == 7 && memcmp(b + e, "usehref", 7) == 0;
+		href = use || (k - e == 4 && memcmp(b + e, "href", 4) == 0); /* the local name */
+		while (k < n && space(b[k]))
+			k++;
+		if (k >= n || b[k] != '=')
+			return 0;
+		for (k++; k < n && space(b[k]); k++)
+			;
+		if (k >= n || (b[k] != '"' && b[k] != '\''))
+			return 0;
+		q = b[k++];
+		for (v = k; k < n && b[k] != q; k++)
+			;
+		if (href && ref_external(use, b + v, k - v)) {
+			snprintf(what, cap, "an XFA %s to another file or address",
+				 use ? "usehref" : "href");
+			return 1;
+		}
+		k++; /* past the closing quote */
+	}
+}
+
 /* 0 when packet b is XML scan() reads; -1 when not, what says why */
 static int
 packet_readable(const unsigned char *b, size_t n, char *what, size_t cap)
@@ -85,7 +174,8 @@ packet_readable(const unsigned char *b, size_t n, char *what, size_t cap)
 	return 0;
 }
 
-/* the first element of the joined packets b that runs something, into what; "" when none */
+/* the first element of the joined packets b that runs something, or reference to another
+   file (tag_refs), into what; "" when none */
 static void
 scan(const unsigned char *b, size_t n, char *what, size_t cap)
 {
@@ -113,6 +203,8 @@ scan(const unsigned char *b, size_t n, char *what, size_t cap)
 				snprintf(what, cap, "an XFA <%s> element", running[j]);
 				return;
 			}
+		if (tag_refs(b, n, k, what, cap))
+			return;
 	}
 }
 

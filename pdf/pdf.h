@@ -688,8 +688,9 @@ struct pdf_normalized {
  * pdf_damaged; an unsigned one with its end is repaired by the rewrite),
  * unsigned dynamic XFA forms (SP_ERR_UNSUPPORTED, pdf_xfa_dynamic; a static
  * one's XFA is dropped by the rewrite), signed files with scripts or other
- * actions that do more than move the view, or an XFA form that runs
- * scripts (SP_ERR_UNSUPPORTED, pdf_active_content; an unsigned one's are
+ * actions that do more than move the view, a portfolio (/Collection), or
+ * an XFA form that runs scripts or shows another file's content
+ * (SP_ERR_UNSUPPORTED, pdf_active_content; an unsigned one's are
  * dropped by the rewrite), files with a 3D, RichMedia, Movie or Sound
  * annotation (pdf_active_content, signed or not), and oversized ones
  * (SP_ERR_TOO_LARGE / SP_ERR_LIMIT). An unsigned file is rewritten with

@@ -140,12 +140,24 @@ on_scan(void *arg, const unsigned char *data, size_t len, const char *type,
 	const struct sp_errinfo *err)
 {
 	struct request *r = arg;
+	char disp[80];
 
 	if (err->code != SP_OK) {
 		request_reply_error(r, err->code, err);
 		return;
 	}
-	/* Shown inline in the console, never run: no sniffing, a sandbox for a PDF. */
+	/*
+	 * The console fetches it (a picture shown inline from a blob, a PDF offered as a
+	 * download); a browser sent to this address itself gets it as a file, never a page
+	 * to render or run: no sniffing, a sandbox, an attachment named by the server
+	 * (the type is one of the three the upload judged by content, the id digits).
+	 */
+	snprintf(disp, sizeof(disp), "attachment; filename=\"scan-%.24s.%s\"",
+		 request_param(r, "id"), /* digits: seals_path_id */
+		 strcmp(type, "application/pdf") == 0 ? "pdf"
+		 : strcmp(type, "image/png") == 0     ? "png"
+						      : "jpg");
+	request_header_add(r, "Content-Disposition", disp);
 	request_header_add(r, "X-Content-Type-Options", "nosniff");
 	request_header_add(r, "Content-Security-Policy", "sandbox; default-src 'none'");
 	request_header_add(r, "Cache-Control", "private, no-store");

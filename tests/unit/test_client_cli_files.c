@@ -11,6 +11,25 @@
 #include "support_tmp.h"
 #include "test_client_http.h"
 
+/* An offline signer's files in dir: k.pem and c.pem (a self-signed RSA key, CN=offline), seal.png. */
+static void
+offline_signer_files(const char *dir)
+{
+	char seal[PATH_MAX];
+	unsigned char *png;
+	size_t len;
+
+	ck_assert_int_eq(test_run("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
+				  "k.pem -out c.pem -days 2 -subj /CN=offline/O=Test >/dev/null "
+				  "2>&1",
+				  dir),
+			 0);
+	png = make_seal_png(120, &len);
+	snprintf(seal, sizeof(seal), "%s/seal.png", dir);
+	write_file(seal, png, len);
+	free(png);
+}
+
 /*
  * sign --offline: each bad input says what is wrong on one line and exits
  * with its kind's status (the README's table), and writes nothing.
@@ -57,20 +76,11 @@ START_TEST(cli_offline_sign_exit_status_per_cause)
 	const char *src = getenv("SEALPACT_SOURCE_DIR"), *dir = test_tmpdir_new("cli-offline");
 	char in[1024], seal[512], cert[512], key[512], out[512], tsa[64], junk[] = "not a PNG\n";
 	const char *args[16];
-	unsigned char *png;
-	size_t i, n, len;
+	size_t i, n;
 	struct test_cli_run r;
 
 	ck_assert_ptr_nonnull(src);
-	ck_assert_int_eq(test_run("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
-				  "k.pem "
-				  "-out c.pem -days 2 -subj /CN=offline/O=Test >/dev/null 2>&1",
-				  dir),
-			 0);
-	png = make_seal_png(120, &len);
-	snprintf(seal, sizeof(seal), "%s/seal.png", dir);
-	write_file(seal, png, len);
-	free(png);
+	offline_signer_files(dir);
 	snprintf(seal, sizeof(seal), "%s/bad.png", dir);
 	write_file(seal, junk, sizeof(junk) - 1);
 	snprintf(in, sizeof(in), "%s/bad.pdf", dir);
@@ -119,6 +129,72 @@ START_TEST(cli_offline_sign_exit_status_per_cause)
 		}
 	}
 	test_run("rm -rf '%s'", dir);
+}
+END_TEST
+
+/*
+ * sec51: verify names the file it was given, and a file's name is whoever
+ * sent it's to choose: an ESC there set the terminal's title, cleared it,
+ * or concealed what follows (SGR 8) after a forged "Verdict: VALID" line,
+ * and U+202E showed "exe.pdf" as "fdp.exe". Cleaned wherever verify prints
+ * it: a file without a signature, one it cannot read, one that is not there.
+ */
+START_TEST(cli_verify_prints_a_hostile_file_name_clean)
+{
+	static const char name[] = "x\nVerdict: VALID\033[8m\033]0;owned\007\342\200\256fdp.exe";
+	const char *src = getenv("SEALPACT_SOURCE_DIR"), *dir = test_tmpdir_new("cli-name");
+	char path[PATH_MAX], cmd[PATH_MAX * 2 + 16];
+	const char *args[] = { "verify", path, NULL };
+	struct test_cli_run r;
+	int k;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(src);
+	for (k = 0; k < 3; k++) {
+		snprintf(path, sizeof(path), "%s/%s%d.pdf", dir, name, k);
+		if (k == 0) {
+			snprintf(cmd, sizeof(cmd),
+				 "cp '%s/tests/fixtures/contracts/short.pdf' '%s'", src, path);
+			ck_assert_int_eq(system(cmd), 0);
+		} else if (k == 1) {
+			ck_assert_ptr_nonnull(f = fopen(path, "w"));
+			fputs("%PDF-1.7\nnot a PDF after all\n", f);
+			fclose(f);
+		} /* k == 2: not there */
+		test_cli_run(&r, args, NULL);
+		ck_assert_msg(strchr(r.out, 0x1b) == NULL && strchr(r.err, 0x1b) == NULL &&
+				      strstr(r.out, "\342\200\256") == NULL &&
+				      strstr(r.err, "\342\200\256") == NULL &&
+				      strstr(r.out, "\nVerdict: VALID") == NULL &&
+				      strstr(r.err, "\nVerdict: VALID") == NULL,
+			      "case %d: the file's name reached the terminal raw (exit %d)", k,
+			      r.status);
+		ck_assert_msg(strstr(k == 0 ? r.out : r.err,
+				     "x?Verdict: VALID?[8m?]0;owned??fdp.exe") != NULL,
+			      "case %d: %s%s", k, r.out, r.err);
+	}
+	/* sign --offline names its input and output: signed from the first into the last, whose
+	   verification names it with its signature */
+	{
+		char in[PATH_MAX], seal[PATH_MAX], key[PATH_MAX], cert[PATH_MAX];
+		const char *sign[] = { "sign",  "--offline", in,          "-o", path,
+				       "--key", key,         "--cert",    cert, "--seal",
+				       seal,    "--normal",  "1,300,300", NULL };
+
+		offline_signer_files(dir);
+		snprintf(seal, sizeof(seal), "%s/seal.png", dir);
+		snprintf(key, sizeof(key), "%s/k.pem", dir);
+		snprintf(cert, sizeof(cert), "%s/c.pem", dir);
+		snprintf(in, sizeof(in), "%s/%s0.pdf", dir, name);
+		test_cli_run(&r, sign, NULL);
+		ck_assert_msg(r.status == 0, "sign: exit %d: %s", r.status, r.err);
+		ck_assert_msg(strchr(r.out, 0x1b) == NULL && strstr(r.out, "\342\200\256") == NULL,
+			      "sign: the files' names reached the terminal raw");
+		test_cli_run(&r, args, NULL);
+		ck_assert_msg(strstr(r.out, "fdp.exe2.pdf: 1 signature(s)") != NULL &&
+				      strchr(r.out, 0x1b) == NULL,
+			      "verify of the signed file: exit %d", r.status);
+	}
 }
 END_TEST
 
@@ -334,6 +410,7 @@ client_cli_files_suite(void)
 
 	tcase_add_checked_fixture(cli, setup, teardown);
 	tcase_add_test(cli, cli_offline_sign_exit_status_per_cause);
+	tcase_add_test(cli, cli_verify_prints_a_hostile_file_name_clean);
 	tcase_add_test(cli, cli_output_files_are_named_with_o);
 	tcase_add_test(cli, cli_output_written_whole_or_not_at_all);
 	suite_add_tcase(s, cli);

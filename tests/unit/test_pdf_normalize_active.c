@@ -188,6 +188,31 @@ START_TEST(signed_xfa_form_with_scripts_refused)
 		{ "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADw-template+AD4-+ADw-script+AD4-app."
 		  "alert(1)+ADw-/script+AD4-+ADw-/template+AD4-",
 		  "encoding UTF-7" },
+		/* sec51: what the form shows or reads from elsewhere, whatever was signed: a
+		   prototype from another file, an image from a share (NTLM) or a web server,
+		   a ':' written as an entity, and the data connections an <execute> or a
+		   field's <connect> reaches */
+		{ "<template><subform><field name=\"amount\" "
+		  "usehref=\"https://forms.example/terms.xdp#som($template.amount)\"/></subform>"
+		  "</template>",
+		  "XFA usehref" },
+		{ "<template><subform><draw><value><image "
+		  "href='\\\\attacker.example\\share\\seal.png'/></value></draw></subform>"
+		  "</template>",
+		  "XFA href" },
+		{ "<template><draw><value><image href=\"http://img.example/seal.png\"/></value>"
+		  "</draw></template>",
+		  "XFA href" },
+		{ "<template><draw><value><x:image xmlns:x=\"x\" x:href=\"http&#58;//img.example/"
+		  "\"/></value></draw></template>",
+		  "XFA href" },
+		{ "<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\"><connectionSet><wsdlConnection "
+		  "name=\"rates\"><soapAddress>https://rates.example/ws</soapAddress>"
+		  "</wsdlConnection></connectionSet></xdp:xdp>",
+		  "XFA <connectionSet>" },
+		{ "<sourceSet><source name=\"db\"><connect><connectString>Provider=SQLOLEDB"
+		  "</connectString></connect></source></sourceSet>",
+		  "XFA <sourceSet>" },
 	};
 	struct pdf_normalized n;
 	struct sp_errinfo ei;
@@ -200,9 +225,12 @@ START_TEST(signed_xfa_form_with_scripts_refused)
 		ck_assert_msg(strstr(ei.msg, refused[i].named) != NULL, "case %zu: %s", i, ei.msg);
 		ck_assert_ptr_null(n.data);
 	}
-	/* a form that runs nothing (a <scripts> element is no <script>) */
+	/* a form that runs nothing (a <scripts> element is no <script>), and uses within
+	   itself, an image by the relative name Designer looks up in /XFAImages */
 	ck_assert_msg(signed_xfa("<?xml version=\"1.0\" encoding=\"UTF-8\"?><template><subform "
-				 "name=\"scripts\"><field name=\"a\"/></subform></template>",
+				 "name=\"scripts\"><field name=\"a\" usehref=\"#f1\"/><field "
+				 "name=\"b\" usehref=\".#som($template.a)\"/><draw><value><image "
+				 "href=\"images/seal:1.png\"/></value></draw></subform></template>",
 				 &n, &ei) == SP_OK,
 		      "%s", ei.msg);
 	ck_assert_int_eq(n.kept, 1);
@@ -485,6 +513,48 @@ START_TEST(uri_actions_keep_only_web_and_mail_addresses)
 }
 END_TEST
 
+/*
+ * sec51: a portfolio (/Collection) that Acrobat opens to one of its
+ * attachments (/View /H, /D) instead of the pages every other viewer and the
+ * signature show: an unsigned upload loses it and keeps the attachment as
+ * an attachment; a signed one is refused, naming it.
+ */
+START_TEST(portfolio_view_dropped_or_refused)
+{
+	const char *objs[SIGNED_OBJS + 2];
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+	struct pbuf b;
+
+	memcpy(objs, unsigned_objs, sizeof(unsigned_objs));
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /Collection << /Type /Collection /D (terms.pdf) "
+		  "/View /H >> /Names << /EmbeddedFiles << /Names [(terms.pdf) 6 0 R] >> >> >>";
+	objs[UNSIGNED_OBJS] = "<< /Type /Filespec /F (terms.pdf) /UF (terms.pdf) /EF << /F 7 0 R "
+			      ">> >>";
+	objs[UNSIGNED_OBJS + 1] =
+		"<< /Type /EmbeddedFile /Length 8 >>\nstream\n%PDF-1.7\nendstream";
+	stored(objs, UNSIGNED_OBJS + 2, &n);
+	ck_assert_msg(memmem(n.data, n.len, "/Collection", 11) == NULL,
+		      "the stored upload still opens in Acrobat as its attachment terms.pdf "
+		      "(%zu actions removed)",
+		      n.actions_removed);
+	ck_assert_uint_eq(n.actions_removed, 1);
+	ck_assert_ptr_nonnull(memmem(n.data, n.len, "/EmbeddedFiles", 14));
+	pdf_normalized_cleanup(&n);
+
+	memcpy(objs, signed_objs, sizeof(signed_objs));
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> /Collection << "
+		  "/Type /Collection /View /H >> >>";
+	make(&b, objs, SIGNED_OBJS);
+	sp_errinfo_init(&ei);
+	ck_assert_msg(pdf_upload_normalize((unsigned char *)b.d, b.n, &n, &ei) ==
+			      SP_ERR_UNSUPPORTED,
+		      "the signed portfolio was kept: %s", ei.msg);
+	ck_assert_str_eq(ei.reason, "pdf_active_content");
+	ck_assert_msg(strstr(ei.msg, "/Collection") != NULL, "%s", ei.msg);
+}
+END_TEST
+
 void
 pdf_normalize_active_add(TCase *tc)
 {
@@ -496,4 +566,5 @@ pdf_normalize_active_add(TCase *tc)
 	tcase_add_test(tc, active_content_in_a_widgets_unlisted_field);
 	tcase_add_test(tc, active_content_in_arrays_of_actions);
 	tcase_add_test(tc, uri_actions_keep_only_web_and_mail_addresses);
+	tcase_add_test(tc, portfolio_view_dropped_or_refused);
 }
