@@ -71,6 +71,33 @@ gb_xref(struct gbuf *b, const size_t *off, const int *nums, size_t k, int size, 
 #define NOBJ 12 /* /Size, and room for object 12 */
 
 /*
+ * A first revision's objects 1 to 11 (no xref): the catalog and page 3 as
+ * given, page 3's widgets 5 and 7 and widgets 6, 8 and 9 on no page, the
+ * form 10 listing 5 and 7, and the array 11.
+ */
+static void
+first_objects(struct gbuf *b, size_t *off, const char *catalog, const char *page)
+{
+	char w[160];
+	int i;
+
+	gb_add(b, "%PDF-1.7\n", 9);
+	gb_obj(b, off, 1, catalog);
+	gb_obj(b, off, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+	gb_obj(b, off, 3, page);
+	gb_obj(b, off, 4, "<< /Length 0 >>\nstream\n\nendstream");
+	for (i = 5; i <= 9; i++) {
+		snprintf(w, sizeof(w),
+			 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (s%d) /Rect [0 0 9 9] "
+			 "/P 3 0 R >>",
+			 i);
+		gb_obj(b, off, i, w);
+	}
+	gb_obj(b, off, 10, "<< /Fields [5 0 R 7 0 R] >>");
+	gb_obj(b, off, 11, "[5 0 R]");
+}
+
+/*
  * A one-page file whose page (3) has widgets 5 and 7 in /Annots and whose
  * form (10) lists fields 5 and 7, then an update that writes the page as
  * page and object 11 as arr (NULL: not written), then (dss_after) one that
@@ -83,25 +110,11 @@ file_with(const char *page, const char *arr, int dss_after, size_t *len)
 	size_t off[NOBJ + 1] = { 0 }, x, x2;
 	static const int after[] = { 12 };
 	static const int all[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
-	int upd[2] = { 3, 11 }, i;
-	char w[160];
+	int upd[2] = { 3, 11 };
 
-	gb_add(&b, "%PDF-1.7\n", 9);
-	gb_obj(&b, off, 1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 10 0 R >>");
-	gb_obj(&b, off, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
-	gb_obj(&b, off, 3,
-	       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-	       "/Annots [5 0 R 7 0 R] >>");
-	gb_obj(&b, off, 4, "<< /Length 0 >>\nstream\n\nendstream");
-	for (i = 5; i <= 9; i++) {
-		snprintf(w, sizeof(w),
-			 "<< /Type /Annot /Subtype /Widget /FT /Sig /T (s%d) /Rect [0 0 9 9] "
-			 "/P 3 0 R >>",
-			 i);
-		gb_obj(&b, off, i, w);
-	}
-	gb_obj(&b, off, 10, "<< /Fields [5 0 R 7 0 R] >>");
-	gb_obj(&b, off, 11, "[5 0 R]");
+	first_objects(&b, off, "<< /Type /Catalog /Pages 2 0 R /AcroForm 10 0 R >>",
+		      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+		      "/Annots [5 0 R 7 0 R] >>");
 	x = b.n;
 	gb_xref(&b, off, all, sizeof(all) / sizeof(all[0]), NOBJ, -1);
 	gb_obj(&b, off, 3, page);
@@ -480,6 +493,64 @@ START_TEST(a_page_is_written_by_splicing_its_bytes)
 }
 END_TEST
 
+/*
+ * A signed upload is stored as it is (normalize.c keeps its bytes): a
+ * tagged document (a /StructTreeRoot with a /ParentTree) whose page says
+ * /Tabs null, which qpdf, pdf.js and PDFium read as no /Tabs. The prepare's
+ * qpdf path asks qpdf_oh_has_key (false for a null) and gives the page /Tabs
+ * /S (PDF/UA-1 7.18.3: a page with annotations orders them by the structure
+ * tree); the page the prepare writes from its bytes must too.
+ */
+static const char *const tabs_pages[] = {
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Tabs null /Annots [5 0 R 7 0 R] >>",
+	"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Tabs 99 0 R /Annots [5 0 R 7 0 R] "
+	">>",
+};
+
+START_TEST(a_tagged_page_whose_tabs_is_null_gets_tabs_s)
+{
+	struct gbuf b = { 0 };
+	size_t off[14] = { 0 };
+	static const int all[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13 };
+	struct pdf_sig_prepared pw, pk;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *whole;
+	const char *how[2] = { "the qpdf path (a walked open)", "from the page's bytes" };
+	struct pdf_sig_prepared *u[2] = { &pw, &pk };
+	int k;
+
+	first_objects(&b, off,
+		      "<< /Type /Catalog /Pages 2 0 R /AcroForm 10 0 R /StructTreeRoot 13 0 R "
+		      "/MarkInfo << /Marked true >> >>",
+		      tabs_pages[_i]);
+	gb_obj(&b, off, 13, "<< /Type /StructTreeRoot /ParentTree << /Nums [] >> /K [] >>");
+	gb_xref(&b, off, all, sizeof(all) / sizeof(all[0]), 14, -1);
+	invisible_update((unsigned char *)b.d, b.n, 0, &pw);
+	invisible_update((unsigned char *)b.d, b.n, 1, &pk);
+	for (k = 0; k < 2; k++) {
+		qpdf_oh t;
+
+		whole = malloc(b.n + u[k]->update_len);
+		ck_assert_ptr_nonnull(whole);
+		memcpy(whole, b.d, b.n);
+		memcpy(whole + b.n, u[k]->update, u[k]->update_len);
+		sp_errinfo_init(&ei);
+		ck_assert_msg(pdf_doc_open(whole, b.n + u[k]->update_len, &doc, &ei) == SP_OK, "%s",
+			      ei.msg);
+		t = qpdf_oh_get_key(doc->q, qpdf_get_object_by_id(doc->q, 3, 0), "/Tabs");
+		ck_assert_msg(qpdf_oh_is_name_and_equals(doc->q, t, "/S"),
+			      "case %d: the sealed page written %s has /Tabs %s, not /S", _i,
+			      how[k], qpdf_oh_unparse(doc->q, t));
+		pdf_doc_free(doc);
+		free(whole);
+	}
+	pdf_sig_prepared_cleanup(&pw);
+	pdf_sig_prepared_cleanup(&pk);
+	free(b.d);
+}
+END_TEST
+
 /* ---- the completion's page checks, from the bytes of both versions ---- */
 
 #define OLD_PAGE \
@@ -745,6 +816,8 @@ main(void)
 			    (int)(sizeof(geo) / sizeof(geo[0])));
 	tcase_add_loop_test(t, a_page_is_written_by_splicing_its_bytes, 0,
 			    (int)(sizeof(wr) / sizeof(wr[0])));
+	tcase_add_loop_test(t, a_tagged_page_whose_tabs_is_null_gets_tabs_s, 0,
+			    (int)(sizeof(tabs_pages) / sizeof(tabs_pages[0])));
 	tcase_add_loop_test(t, the_page_checks_from_the_bytes_are_qpdfs, 0,
 			    (int)(sizeof(cmp) / sizeof(cmp[0])));
 	return test_suite_run(s);
