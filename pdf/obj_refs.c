@@ -177,8 +177,8 @@ hex(struct rd *r)
 static int
 value(struct rd *r, int depth)
 {
-	int num, gen, in;
-	size_t n;
+	int num, gen, in, nk, i;
+	size_t n, at, ks[PDF_OBJ_KEYS_MAX], kl[PDF_OBJ_KEYS_MAX];
 
 	ws(r);
 	if (r->p >= r->len || depth > REFS_DEPTH)
@@ -193,15 +193,28 @@ value(struct rd *r, int depth)
 	case '<':
 		if (r->p + 1 < r->len && r->d[r->p + 1] == '<') {
 			r->p += 2;
-			for (;;) {
+			for (nk = 0;; nk++) {
 				ws(r);
 				if (r->len - r->p >= 2 && r->d[r->p] == '>' &&
 				    r->d[r->p + 1] == '>') {
 					r->p += 2;
 					return 0;
 				}
-				if (r->p >= r->len || r->d[r->p] != '/' || value(r, depth + 1) < 0)
+				if (r->p >= r->len || r->d[r->p] != '/' || nk == PDF_OBJ_KEYS_MAX)
 					return -1;
+				/* a key with a # escape or a key twice, as at the top
+				   (pdf_obj_dict_bytes): which value qpdf keeps is not told
+				   here (review53: /F1 twice, qpdf keeps the last) */
+				at = r->p++;
+				r->p += regular(r);
+				ks[nk] = at;
+				kl[nk] = r->p - at;
+				if (memchr(r->d + at, '#', kl[nk]) != NULL)
+					return -1;
+				for (i = 0; i < nk; i++)
+					if (kl[i] == kl[nk] &&
+					    memcmp(r->d + ks[i], r->d + at, kl[nk]) == 0)
+						return -1;
 				in = r->in_dict;
 				r->in_dict = 1;
 				if (value(r, depth + 1) < 0)

@@ -30,7 +30,7 @@ sign_annots_splice(struct sign_ctx *c, int p, const int *add, size_t n, struct s
 	qpdf_data q = doc->q;
 	const unsigned char *d = doc->data;
 	struct pdf_obj_dict *dict = NULL;
-	const struct pdf_obj_key *a;
+	const struct pdf_obj_key *a, *t;
 	int num = qpdf_oh_get_object_id(q, doc->pages[p - 1]), gen, r = 0;
 	size_t end;
 
@@ -42,6 +42,11 @@ sign_annots_splice(struct sign_ctx *c, int p, const int *add, size_t n, struct s
 	if (!pdf_doc_dict_bytes(doc, num, gen, dict) ||
 	    (a = pdf_obj_dict_get(d, dict, "/Annots")) == NULL || pdf_obj_value_nrefs(d, a) < 0 ||
 	    pdf_obj_dict_get(d, dict, "/Kids") != NULL)
+		goto out;
+	/* a tagged page's /Tabs that is no name (null, a reference): the qpdf path reads
+	   it as absent and writes /S, which a splice would not (review53) */
+	if (c->tag_key0 >= 0 && (t = pdf_obj_dict_get(d, dict, "/Tabs")) != NULL &&
+	    (t->vn == 0 || d[t->v] != '/'))
 		goto out;
 	end = a->v + a->vn - 1; /* its ']' */
 	if ((r = pdfw_begin(&c->w, num, gen, ei)) < 0)

@@ -749,10 +749,10 @@ static const struct {
 	  0, -1, "the same section lists the page again" },
 	{ "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 8 0 R "
 	  "/F1 6 0 R >> >> /Contents 4 0 R /Annots [5 0 R 7 0 R 12 0 R] >>",
-	  NEW_WIDGET, NULL, 0, 0, "a nested key twice, qpdf keeps the last value" },
+	  NEW_WIDGET, NULL, 0, 1, "a nested key twice, qpdf keeps the last value" },
 	{ "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F#31 8 0 R "
 	  "/F1 6 0 R >> >> /Contents 4 0 R /Annots [5 0 R 7 0 R 12 0 R] >>",
-	  NEW_WIDGET, NULL, 0, 0, "a nested key again with a # escape" },
+	  NEW_WIDGET, NULL, 0, 1, "a nested key again with a # escape" },
 };
 
 /*
