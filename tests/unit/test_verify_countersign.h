@@ -164,6 +164,42 @@ countersign(const unsigned char *d, size_t n, enum vw_xref kind, int extras, con
 }
 
 /*
+ * d plus a DSS update holding the certificates (DER, in that order) and the
+ * CRLs given, and a /VRI entry for signature 0.
+ */
+VC_FN unsigned char *
+dss_with_blobs(const unsigned char *d, size_t n, const struct pdf_blob *certs, size_t ncerts,
+	       const struct pdf_blob *crls, size_t ncrls, size_t *outn)
+{
+	struct pdf_sig_field *f = NULL;
+	struct pdf_dss_add add;
+	struct pdf_dss old;
+	struct pdf_doc *doc = NULL;
+	struct sp_errinfo ei;
+	unsigned char *out = NULL;
+	char vri[1][41];
+	size_t nf = 0;
+
+	sp_errinfo_init(&ei);
+	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
+	ck_assert(pdf_sig_fields_list(doc, &f, &nf, &ei) == SP_OK && nf > 0);
+	ck_assert(pdf_vri_key(f[0].contents, f[0].contents_len, vri[0]) == SP_OK);
+	memset(&add, 0, sizeof(add));
+	add.certs = certs;
+	add.ncerts = ncerts;
+	add.crls = crls;
+	add.ncrls = ncrls;
+	add.vri = (const char(*)[41])vri;
+	add.nvri = 1;
+	ck_assert(pdf_dss_read(doc, &old, &ei) == SP_OK);
+	ck_assert_msg(pdf_dss_append(doc, &old, &add, &out, outn, &ei) == SP_OK, "%s", ei.msg);
+	pdf_dss_cleanup(&old);
+	pdf_sig_fields_free(f, nf);
+	pdf_doc_free(doc);
+	return out;
+}
+
+/*
  * d plus a DSS update written as a tool that embeds no trust anchors
  * writes it: the certificates named (none a root), the CRLs given and a
  * /VRI entry for signature 0.
@@ -173,14 +209,8 @@ dss_without_roots(const unsigned char *d, size_t n, const char *const *who, size
 		  const struct pdf_blob *crls, size_t ncrls, size_t *outn)
 {
 	struct pdf_blob certs[4];
-	struct pdf_sig_field *f = NULL;
-	struct pdf_dss_add add;
-	struct pdf_dss old;
-	struct pdf_doc *doc = NULL;
-	struct sp_errinfo ei;
-	unsigned char *out = NULL, *der;
-	char vri[1][41];
-	size_t i, nf = 0;
+	unsigned char *out, *der;
+	size_t i;
 	int len;
 
 	ck_assert_uint_le(nwho, 4);
@@ -194,22 +224,7 @@ dss_without_roots(const unsigned char *d, size_t n, const char *const *who, size
 		OPENSSL_free(der);
 		X509_free(x);
 	}
-	sp_errinfo_init(&ei);
-	ck_assert(pdf_doc_open(d, n, &doc, &ei) == SP_OK);
-	ck_assert(pdf_sig_fields_list(doc, &f, &nf, &ei) == SP_OK && nf > 0);
-	ck_assert(pdf_vri_key(f[0].contents, f[0].contents_len, vri[0]) == SP_OK);
-	memset(&add, 0, sizeof(add));
-	add.certs = certs;
-	add.ncerts = nwho;
-	add.crls = crls;
-	add.ncrls = ncrls;
-	add.vri = (const char(*)[41])vri;
-	add.nvri = 1;
-	ck_assert(pdf_dss_read(doc, &old, &ei) == SP_OK);
-	ck_assert_msg(pdf_dss_append(doc, &old, &add, &out, outn, &ei) == SP_OK, "%s", ei.msg);
-	pdf_dss_cleanup(&old);
-	pdf_sig_fields_free(f, nf);
-	pdf_doc_free(doc);
+	out = dss_with_blobs(d, n, certs, nwho, crls, ncrls, outn);
 	for (i = 0; i < nwho; i++)
 		free(certs[i].data);
 	return out;

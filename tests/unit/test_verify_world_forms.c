@@ -133,6 +133,73 @@ START_TEST(signer_certificate_only_in_the_dss)
 }
 END_TEST
 
+/* rsa's certificate with another key put in, signed by that key: the same
+   issuer and serial number (so the same SignerIdentifier), DER into *b */
+static void
+same_name_other_key(struct pdf_blob *b)
+{
+	X509 *x = vc_cert("rsa");
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	unsigned char *der = NULL;
+	int len;
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(X509_set_pubkey(x, k), 1);
+	ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+	ck_assert_int_gt(len = i2d_X509(x, &der), 0);
+	b->data = malloc((size_t)len);
+	memcpy(b->data, der, (size_t)len);
+	b->len = (size_t)len;
+	OPENSSL_free(der);
+	EVP_PKEY_free(k);
+	X509_free(x);
+}
+
+/*
+ * review54: the signer's certificate only in the /DSS, after a certificate
+ * anyone can make and append in a later update, since neither the DSS nor
+ * the CMS's certificates are signed: the same issuer and serial number,
+ * another key. The CMS names its signer by issuer and serial alone, so both
+ * are candidates; the one whose key the signature verifies under is the
+ * signer (EU DSS's CandidatesForSigningCertificate keeps the candidate whose
+ * signature value is intact). Taking the first that matches reported a sound
+ * signature invalid, "bad_signature", whatever the real certificate says.
+ */
+START_TEST(signer_certificate_among_two_in_the_dss)
+{
+	struct pdf_blob certs[2];
+	X509 *real = vc_cert("rsa");
+	unsigned char *der = NULL, *one, *two, *lt;
+	size_t n1, n2, nlt;
+	struct crypto_verify_report *r;
+	int len;
+
+	same_name_other_key(&certs[0]);
+	ck_assert_int_gt(len = i2d_X509(real, &der), 0);
+	certs[1].data = der;
+	certs[1].len = (size_t)len;
+	one = vc_sign(base, base_len, "ec", 1, 0, &n1);
+	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached",
+			  "openssl:rsa@-md sha256 -nocerts", &n2);
+	lt = dss_with_blobs(two, n2, certs, 2, NULL, 0, &nlt);
+	write_file(vc_path("nocerts_dss_two.pdf"), lt, nlt);
+	r = verify(lt, nlt);
+	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
+		      "the signature is %s [%s]: %s", crypto_verdict_name(r->sigs[1].verdict),
+		      r->sigs[1].nreasons ? r->sigs[1].reasons[0] : "", r->sigs[1].message);
+	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
+	ck_assert_ptr_nonnull(strstr(r->sigs[1].signer.subject, "rsa signer"));
+	says(r, 2, "nocerts_dss_two.pdf", CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, NULL, "",
+	     "Unknown Validation Failure.");
+	free(certs[0].data);
+	OPENSSL_free(der);
+	X509_free(real);
+	free(lt);
+	free(two);
+	free(one);
+}
+END_TEST
+
 /*
  * A CAdES signature whose ESS attribute is signing-certificate (v1), the
  * SHA-1 ESSCertID of RFC 2634 older stacks write (EN 319 122-1 keeps it
@@ -208,6 +275,7 @@ forms_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, ber_indefinite_length_cms);
 	tcase_add_test(tc, signer_certificate_only_in_the_dss);
+	tcase_add_test(tc, signer_certificate_among_two_in_the_dss);
 	tcase_add_test(tc, signing_certificate_v1);
 	tcase_add_test(tc, document_timestamps_three_deep);
 	suite_add_tcase(s, tc);
