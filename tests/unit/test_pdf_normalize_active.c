@@ -239,6 +239,51 @@ START_TEST(signed_xfa_form_with_scripts_refused)
 END_TEST
 
 /*
+ * review54: an XFA form's references as Adobe resolves them. The config
+ * packet's <template><base> (XFA 3.3, config common: "the base location for
+ * URIs in the template") makes a relative image name, which stays because
+ * Designer writes it for /XFAImages, an address on a share or a web server:
+ * the name is judged alone, its base never. And a rich-text hyperlink
+ * (<exData contentType="text/html">, XHTML <a href>, Designer's Insert >
+ * Hyperlink) opens nothing unless clicked, as a /URI link, which a signed
+ * upload keeps for http, https and mailto: refusing it refuses real forms.
+ */
+START_TEST(signed_xfa_form_base_makes_a_name_an_address)
+{
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	ck_assert_msg(signed_xfa("<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\"><config><common>"
+				 "<template><base>\\\\attacker.example\\share\\</base>"
+				 "</template></common></config><template><draw><value><image "
+				 "href=\"seal.png\"/></value></draw></template></xdp:xdp>",
+				 &n, &ei) == SP_ERR_UNSUPPORTED,
+		      "the image seal.png, under the base \\\\attacker.example\\share, was kept "
+		      "(kept %d)",
+		      n.kept);
+	ck_assert_str_eq(ei.reason, "pdf_active_content");
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+/* review54: see signed_xfa_form_base_makes_a_name_an_address */
+START_TEST(signed_xfa_form_text_hyperlink_kept)
+{
+	struct pdf_normalized n;
+	struct sp_errinfo ei;
+
+	ck_assert_msg(signed_xfa("<template><draw><value><exData contentType=\"text/html\"><body "
+				 "xmlns=\"http://www.w3.org/1999/xhtml\"><p>See <a "
+				 "href=\"https://www.example.com/terms\">the terms</a></p></body>"
+				 "</exData></value></draw></template>",
+				 &n, &ei) == SP_OK,
+		      "a signed form with a hyperlink in its text was refused: %s", ei.msg);
+	ck_assert_int_eq(n.kept, 1);
+	pdf_normalized_cleanup(&n);
+}
+END_TEST
+
+/*
  * A 3D model (its /3DD stream's scripts), rich media, a movie or a sound is
  * what its annotation shows: there is no action to drop, and removing it
  * changes the page. Refused, signed upload or not, naming it.
@@ -560,6 +605,8 @@ pdf_normalize_active_add(TCase *tc)
 {
 	tcase_add_test(tc, active_content_dropped_or_refused);
 	tcase_add_test(tc, signed_xfa_form_with_scripts_refused);
+	tcase_add_test(tc, signed_xfa_form_base_makes_a_name_an_address);
+	tcase_add_test(tc, signed_xfa_form_text_hyperlink_kept);
 	tcase_add_test(tc, media_annotations_refused);
 	tcase_add_test(tc, actions_walk_memory_follows_the_file);
 	tcase_add_test(tc, active_content_in_an_object_of_two_roles);
