@@ -267,6 +267,41 @@ START_TEST(cli_token_label_is_never_the_bearer)
 END_TEST
 
 /*
+ * review54: a script written before SEALPACT_API_KEY (the integration tests
+ * were such scripts) exports an organization API key as SEALPACT_TOKEN.
+ * On a machine where someone ran "sealpact login", each command now acts
+ * silently as that person's session (send, cancel, reject in their name,
+ * their organization's contracts listed); a key is "spk_" and no token label
+ * looks like one, so the command can say where the key goes, without
+ * printing it, and send nothing.
+ */
+START_TEST(cli_api_key_in_the_token_label_is_not_the_session)
+{
+	static const char key[] = "spk_ab12cd34QmVhcmVyU2VjcmV0VmFsdWVGb3JUZXN0aW5nT25seTEyMzQ";
+	const char *list[] = { "--server", base, "list", NULL };
+	char tmp[256], last[sizeof(srv.last)];
+	struct test_cli_run r;
+	int nreq;
+
+	test_cli_session_saved(tmp, sizeof(tmp), "cli-oldkey", base);
+	setenv("SEALPACT_TOKEN", key, 1);
+	test_cli_run(&r, list, NULL);
+	unsetenv("SEALPACT_TOKEN");
+	unsetenv("XDG_CONFIG_HOME");
+	pthread_mutex_lock(&srv.mu);
+	nreq = srv.nrequests;
+	memcpy(last, srv.last, sizeof(last));
+	pthread_mutex_unlock(&srv.mu);
+	ck_assert_msg(nreq == 0 && r.status != 0,
+		      "exit %d, %d requests, the last as the saved session: %.60s", r.status, nreq,
+		      strstr(last, "Authorization:") ? strstr(last, "Authorization:") : last);
+	ck_assert_msg(strstr(r.err, "SEALPACT_API_KEY") != NULL, "%s", r.err);
+	ck_assert_msg(strstr(r.err, key + 12) == NULL, "the key printed: %s", r.err);
+	test_run("rm -rf '%s'", tmp);
+}
+END_TEST
+
+/*
  * An alias file saved with CRLF line ends (an editor on Windows): its
  * credit code went to the server with the '\r' on it, and the server
  * refused a code the user never typed.
@@ -320,6 +355,7 @@ client_cli_session_suite(void)
 	tcase_add_test(cli, cli_values_are_judged_before_the_login);
 	tcase_add_test(cli, cli_logout_not_logged_in_is_done);
 	tcase_add_test(cli, cli_token_label_is_never_the_bearer);
+	tcase_add_test(cli, cli_api_key_in_the_token_label_is_not_the_session);
 	tcase_add_test(cli, cli_damaged_session_is_78);
 	suite_add_tcase(s, cli);
 	return s;
