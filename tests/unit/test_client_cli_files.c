@@ -198,6 +198,47 @@ START_TEST(cli_verify_prints_a_hostile_file_name_clean)
 }
 END_TEST
 
+/*
+ * review54: sec51 cleaned the file names verify and sign --offline print;
+ * create and seal upload print theirs raw. A contract file another party
+ * sent (create) or a scan from the organization's share (seal upload) is
+ * named by whoever made it: the same forged line, hidden text and
+ * reversed extension.
+ */
+START_TEST(cli_create_and_seal_upload_print_a_hostile_file_name_clean)
+{
+	static const char name[] = "x\nVerdict: VALID\033[8m\033]0;owned\007\342\200\256fdp.exe";
+	char tmp[256], path[PATH_MAX];
+	const char *create[] = { "--server", base,       "create",     path, "--name",
+				 "Lease",    "--signer", "supplier:1", NULL };
+	const char *upload[] = { "--server", base, "seal", "upload", "12", path, NULL };
+	const char *const *cmds[] = { create, upload };
+	struct test_cli_run r;
+	size_t k;
+	FILE *f;
+
+	test_cli_session_saved(tmp, sizeof(tmp), "cli-names", base);
+	for (k = 0; k < SP_ARRAY_LEN(cmds); k++) {
+		/* create: a file that is not there; seal upload: one that is no scan */
+		snprintf(path, sizeof(path), "%s/%s%zu.pdf", tmp, name, k);
+		if (k == 1) {
+			ck_assert_ptr_nonnull(f = fopen(path, "w"));
+			fputs("not a scan\n", f);
+			fclose(f);
+		}
+		test_cli_run(&r, cmds[k], NULL);
+		ck_assert_msg(r.status != 0, "%s: exit 0", cmds[k][2]);
+		ck_assert_msg(strchr(r.out, 0x1b) == NULL && strchr(r.err, 0x1b) == NULL &&
+				      strstr(r.err, "\342\200\256") == NULL &&
+				      strstr(r.err, "\nVerdict: VALID") == NULL,
+			      "%s: the file's name reached the terminal raw (exit %d)", cmds[k][2],
+			      r.status);
+	}
+	unsetenv("XDG_CONFIG_HOME");
+	test_run("rm -rf '%s'", tmp);
+}
+END_TEST
+
 /* The first line of path, or "" when it cannot be read. */
 static const char *
 file_head(const char *path, char *buf, size_t cap)
@@ -411,6 +452,7 @@ client_cli_files_suite(void)
 	tcase_add_checked_fixture(cli, setup, teardown);
 	tcase_add_test(cli, cli_offline_sign_exit_status_per_cause);
 	tcase_add_test(cli, cli_verify_prints_a_hostile_file_name_clean);
+	tcase_add_test(cli, cli_create_and_seal_upload_print_a_hostile_file_name_clean);
 	tcase_add_test(cli, cli_output_files_are_named_with_o);
 	tcase_add_test(cli, cli_output_written_whole_or_not_at_all);
 	suite_add_tcase(s, cli);
