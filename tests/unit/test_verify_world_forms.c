@@ -156,6 +156,50 @@ same_name_other_key(struct pdf_blob *b)
 }
 
 /*
+ * d (whose last update wrote its /DSS, as pdf_dss_append writes one) plus
+ * an update that anyone may append, since the DSS is signed by no one: the
+ * DER certificate c as a new stream, put first in the DSS's /Certs, the
+ * rest of the DSS as it was.
+ */
+static unsigned char *
+dss_cert_first(const unsigned char *d, size_t n, const struct pdf_blob *c, size_t *outn)
+{
+	static const char dss[] = " 0 obj\n<</Type /DSS\n/Certs [";
+	const unsigned char *at = NULL, *p = d, *num;
+	char *objs[2], *hex;
+	int nums[2];
+	size_t i;
+	unsigned char *out;
+
+	while ((p = memmem(p, n - (size_t)(p - d), dss, sizeof(dss) - 1)) != NULL)
+		at = p++;
+	ck_assert_ptr_nonnull(at);
+	for (num = at; num > d && num[-1] >= '0' && num[-1] <= '9'; num--)
+		;
+	nums[1] = atoi((const char *)num);
+	nums[0] = 900;
+	ck_assert_ptr_nonnull(hex = malloc(2 * c->len + 1));
+	for (i = 0; i < c->len; i++)
+		snprintf(hex + 2 * i, 3, "%02X", c->data[i]);
+	ck_assert_int_gt(asprintf(&objs[0],
+				  "<< /Length %zu /Filter /ASCIIHexDecode >>\nstream\n%s>"
+				  "\nendstream",
+				  2 * c->len + 1, hex),
+			 0);
+	p = (const unsigned char *)strstr((const char *)at, "\nendobj");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_gt(asprintf(&objs[1], "<</Type /DSS\n/Certs [900 0 R %.*s",
+				  (int)(p - at) - (int)(sizeof(dss) - 1),
+				  (const char *)at + sizeof(dss) - 1),
+			 0);
+	out = vc_update(d, n, nums, (const char *const *)objs, 2, 0, NULL, outn);
+	free(objs[0]);
+	free(objs[1]);
+	free(hex);
+	return out;
+}
+
+/*
  * review54: the signer's certificate only in the /DSS, after a certificate
  * anyone can make and append in a later update, since neither the DSS nor
  * the CMS's certificates are signed: the same issuer and serial number,
@@ -169,9 +213,9 @@ START_TEST(signer_certificate_among_two_in_the_dss)
 {
 	struct pdf_blob certs[2];
 	X509 *real = vc_cert("rsa");
-	unsigned char *der = NULL, *one, *two, *lt;
-	size_t n1, n2, nlt;
-	struct crypto_verify_report *r;
+	unsigned char *der = NULL, *one, *two, *lt[3];
+	size_t n1, n2, nlt[3], k;
+	struct crypto_verify_report *r[2];
 	int len;
 
 	same_name_other_key(&certs[0]);
@@ -181,20 +225,36 @@ START_TEST(signer_certificate_among_two_in_the_dss)
 	one = vc_sign(base, base_len, "ec", 1, 0, &n1);
 	two = countersign(one, n1, VW_TABLE, 0, "/adbe.pkcs7.detached",
 			  "openssl:rsa@-md sha256 -nocerts", &n2);
-	lt = dss_with_blobs(two, n2, certs, 2, NULL, 0, &nlt);
-	write_file(vc_path("nocerts_dss_two.pdf"), lt, nlt);
-	r = verify(lt, nlt);
-	ck_assert_msg(r->sigs[1].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
-		      "the signature is %s [%s]: %s", crypto_verdict_name(r->sigs[1].verdict),
-		      r->sigs[1].nreasons ? r->sigs[1].reasons[0] : "", r->sigs[1].message);
-	ck_assert_int_eq(r->sigs[1].chain_ok, 1);
-	ck_assert_ptr_nonnull(strstr(r->sigs[1].signer.subject, "rsa signer"));
-	says(r, 2, "nocerts_dss_two.pdf", CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, NULL, "",
+	/* one DSS [forged, real]; a sound DSS [real], then a later update that rewrites it
+	   [forged, real] (an allowed change: validation data) */
+	lt[0] = dss_with_blobs(two, n2, certs, 2, NULL, 0, &nlt[0]);
+	lt[1] = dss_with_blobs(two, n2, certs + 1, 1, NULL, 0, &nlt[1]);
+	lt[2] = dss_cert_first(lt[1], nlt[1], &certs[0], &nlt[2]);
+	write_file(vc_path("nocerts_dss_two.pdf"), lt[0], nlt[0]);
+	write_file(vc_path("nocerts_dss_later.pdf"), lt[2], nlt[2]);
+	r[0] = verify(lt[0], nlt[0]);
+	r[1] = verify(lt[2], nlt[2]);
+	for (k = 0; k < 2; k++) {
+		ck_assert_uint_eq(r[k]->nsigs, 2);
+		ck_assert_msg(r[0]->sigs[1].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES &&
+				      r[1]->sigs[1].verdict == CRYPTO_VERDICT_VALID_ALLOWED_CHANGES,
+			      "one DSS: %s [%s]; a later update: %s [%s]: %s",
+			      crypto_verdict_name(r[0]->sigs[1].verdict),
+			      r[0]->sigs[1].nreasons ? r[0]->sigs[1].reasons[0] : "",
+			      crypto_verdict_name(r[1]->sigs[1].verdict),
+			      r[1]->sigs[1].nreasons ? r[1]->sigs[1].reasons[0] : "",
+			      r[1]->sigs[1].message);
+		ck_assert_int_eq(r[k]->sigs[1].chain_ok, 1);
+		ck_assert_ptr_nonnull(strstr(r[k]->sigs[1].signer.subject, "rsa signer"));
+	}
+	crypto_verify_report_free(r[1]);
+	says(r[0], 2, "nocerts_dss_two.pdf", CRYPTO_VERDICT_VALID_ALLOWED_CHANGES, NULL, "",
 	     "Unknown Validation Failure.");
 	free(certs[0].data);
 	OPENSSL_free(der);
 	X509_free(real);
-	free(lt);
+	for (k = 0; k < 3; k++)
+		free(lt[k]);
 	free(two);
 	free(one);
 }
