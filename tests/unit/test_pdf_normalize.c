@@ -754,11 +754,109 @@ START_TEST(forms_that_ask_viewers_to_draw_them)
 }
 END_TEST
 
+/*
+ * LZWDecode data of rounds tables of a run of zeros (PDF's LZW, EarlyChange
+ * 1): each table's 3,836 codes, some 5.8 KB, decode to 7.36 MB. Into *n.
+ */
+static unsigned char *
+lzw_zeros(int rounds, size_t *n)
+{
+	unsigned char *b = malloc((size_t)rounds * 6000 + 16);
+	unsigned long long bits = 0;
+	int nb = 0, width = 9, next = 258, r, code, first;
+	size_t k = 0;
+
+	ck_assert_ptr_nonnull(b);
+	for (r = 0; r <= rounds; r++) {
+		/* a clear code, then 0, 258, 259, ... (each the one before and a zero) */
+		for (code = r < rounds ? 256 : 257, first = 1; code != -1;) {
+			bits = bits << width | (unsigned)code;
+			nb += width;
+			while (nb >= 8)
+				b[k++] = (unsigned char)(bits >> (nb -= 8));
+			bits &= (1ull << nb) - 1;
+			if (code == 257)
+				break;
+			if (code == 256) {
+				width = 9;
+				next = 258;
+				code = 0;
+				continue;
+			}
+			next += !first;
+			first = 0;
+			if (next + 1 >= 1 << width && width < 12)
+				width++;
+			code = next < 4094 ? (code == 0 ? 258 : code + 1) : -1;
+		}
+	}
+	if (nb > 0)
+		b[k++] = (unsigned char)(bits << (8 - nb));
+	*n = k;
+	return b;
+}
+
+/*
+ * review54: what a 1 MB upload costs the worker that normalizes it. qpdf's
+ * writer, by default, decodes every stream in a filter it knows (LZW,
+ * RunLength, hex, base-85) and compresses it again with Flate: 40 tables of
+ * LZW (216 KB) are 294 MB of zeros inflated and deflated, 1.1 MB of LZW 5.2 s
+ * of CPU. A seal application's scan (10 MB, any member, sec51) or a contract
+ * (256 MB) is then minutes of a worker. Kept as it came, the stream costs
+ * nothing.
+ */
+START_TEST(upload_of_a_compressed_bomb_is_cheap)
+{
+	static const char head[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+				   "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+				   "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+				   "/Contents 4 0 R >>\nendobj\n";
+	size_t n, k, off[4], xref;
+	unsigned char *lzw = lzw_zeros(40, &n);
+	char *pdf = malloc(n + 1024);
+	struct pdf_normalized out;
+	struct sp_errinfo ei;
+	struct timespec t0, t1;
+	double cpu;
+	int rc;
+
+	ck_assert_ptr_nonnull(pdf);
+	memcpy(pdf, head, sizeof(head) - 1);
+	k = sizeof(head) - 1;
+	off[0] = 9;
+	off[1] = (size_t)(strstr(pdf, "2 0 obj") - pdf);
+	off[2] = (size_t)(strstr(pdf, "3 0 obj") - pdf);
+	off[3] = k;
+	k += (size_t)sprintf(pdf + k, "4 0 obj\n<< /Length %zu /Filter /LZWDecode >>\nstream\n", n);
+	memcpy(pdf + k, lzw, n);
+	k += n;
+	k += (size_t)sprintf(pdf + k, "\nendstream\nendobj\n");
+	xref = k;
+	k += (size_t)sprintf(pdf + k, "xref\n0 5\n0000000000 65535 f \n");
+	for (rc = 0; rc < 4; rc++)
+		k += (size_t)sprintf(pdf + k, "%010zu 00000 n \n", off[rc]);
+	k += (size_t)sprintf(pdf + k,
+			     "trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", xref);
+	sp_errinfo_init(&ei);
+	memset(&out, 0, sizeof(out));
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	rc = pdf_upload_normalize((unsigned char *)pdf, k, &out, &ei);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+	cpu = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(cpu < 0.25,
+		      "a %zu-byte upload cost %.2f s of CPU to normalize (rc %d, %zu bytes stored)",
+		      k, cpu, rc, out.len);
+	pdf_normalized_cleanup(&out);
+	free(pdf);
+	free(lzw);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("pdf_normalize");
-	TCase *tc = tcase_create("core");
+	TCase *tc = tcase_create("core"), *cost = tcase_create("cost");
 	SRunner *sr;
 	int failed;
 
@@ -777,6 +875,10 @@ main(void)
 	pdf_normalize_active_add(tc);
 	pdf_normalize_hidden_add(tc);
 	suite_add_tcase(s, tc);
+	/* measured in CPU seconds, which a loaded machine's wall clock may take many times */
+	tcase_set_timeout(cost, 120);
+	tcase_add_test(cost, upload_of_a_compressed_bomb_is_cheap);
+	suite_add_tcase(s, cost);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
