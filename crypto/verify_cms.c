@@ -609,7 +609,8 @@ signer_cert(const struct crypto_verify_opts *opts, CMS_SignerInfo *si, STACK_OF(
 	    const struct crypto_evidence *ev)
 {
 	STACK_OF(X509) * all;
-	int i;
+	X509 *first;
+	int i, ok;
 
 	for (i = 0; i < sk_X509_num(*certs); i++)
 		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(*certs, i)) == 0)
@@ -619,10 +620,29 @@ signer_cert(const struct crypto_verify_opts *opts, CMS_SignerInfo *si, STACK_OF(
 		return NULL;
 	sk_X509_pop_free(*certs, X509_free);
 	*certs = all;
-	for (i = i < 0 ? 0 : i; i < sk_X509_num(all); i++)
-		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(all, i)) == 0)
-			return sk_X509_value(all, i);
-	return NULL;
+	/*
+	 * Nobody signs the /DSS, and a later update may rewrite it (an allowed
+	 * change): a certificate with the signer's issuer and serial but another
+	 * key put first made a sound signature "invalid" (review54). Of several
+	 * that match, the one whose key verifies the signed attributes is the
+	 * signer's (as EU DSS picks); none: the first, which the checks then judge.
+	 */
+	for (first = NULL, i = i < 0 ? 0 : i; i < sk_X509_num(all); i++) {
+		X509 *x = sk_X509_value(all, i);
+
+		if (CMS_SignerInfo_cert_cmp(si, x) != 0)
+			continue;
+		if (first == NULL)
+			first = x;
+		else if (CMS_signed_get_attr_count(si) <= 0)
+			break; /* no attributes to tell them by */
+		CMS_SignerInfo_set1_signer_cert(si, x);
+		ok = CMS_SignerInfo_verify(si) == 1;
+		ERR_clear_error();
+		if (ok)
+			return x;
+	}
+	return first;
 }
 
 void
