@@ -52,12 +52,22 @@ int
 client_cli_open(const struct client_cli *cli, const char *cmd, struct client **out)
 {
 	struct sp_errinfo ei;
-	const char *env = getenv("SEALPACT_API_KEY");
+	const char *env = getenv("SEALPACT_API_KEY"), *label;
 	char *token = NULL;
 	int r;
 
 	*out = NULL;
 	sp_errinfo_init(&ei);
+	/* an API key where the token's label goes (scripts written before
+	   SEALPACT_API_KEY): the command would act as the saved session instead, so it
+	   says where the key goes, without printing it, and sends nothing (review54) */
+	if ((label = getenv("SEALPACT_TOKEN")) != NULL && strncmp(label, "spk_", 4) == 0) {
+		fprintf(stderr,
+			"sealpact: %s: SEALPACT_TOKEN holds an API key; it names the USB token "
+			"only: export the key as SEALPACT_API_KEY\n",
+			cmd);
+		return EX_USAGE;
+	}
 	if (env != NULL && *env != '\0') {
 		if ((token = strdup(env)) == NULL)
 			return EX_SOFTWARE;
@@ -385,7 +395,11 @@ cmd_create(const struct client_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (sp_file_read(argv[optind], PDF_MAX, &pdf, &len, &ei) != SP_OK) {
-		fprintf(stderr, "sealpact: %s: %s\n", argv[0], ei.msg);
+		char c[1024];
+
+		/* the message names the file, whose name is whoever sent it's (review54) */
+		fprintf(stderr, "sealpact: %s: %s\n", argv[0],
+			client_text_clean(ei.msg, c, sizeof(c)));
 		r = EX_NOINPUT;
 		goto out;
 	}

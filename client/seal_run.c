@@ -49,7 +49,10 @@ seal_opt_error(const char *sub, int ch, char *const argv[])
 int
 seal_fail(const char *sub, int status, const struct sp_errinfo *ei)
 {
-	fprintf(stderr, "sealpact: seal %s: %s\n", sub, ei->msg);
+	char c[1024];
+
+	/* a message may name a file, whose name is whoever sent it's (review54) */
+	fprintf(stderr, "sealpact: seal %s: %s\n", sub, client_text_clean(ei->msg, c, sizeof(c)));
 	return status;
 }
 

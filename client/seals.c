@@ -90,10 +90,12 @@ upload_scan(struct seal_run *c, const char *sub, const char *id, const char *fil
 	if (sp_file_read(file, SCAN_READ_MAX, &data, &len, &ei) != SP_OK)
 		return seal_fail(sub, EX_NOINPUT, &ei);
 	if ((ctype = sniff(data, len)) == NULL) {
+		char shown[1024];
+
 		fprintf(stderr,
 			"sealpact: seal %s: %s is not a PDF, PNG or JPEG file: scan the stamped "
 			"form to one of those\n",
-			sub, file);
+			sub, client_text_clean(file, shown, sizeof(shown)));
 		free(data);
 		return EX_DATAERR;
 	}
