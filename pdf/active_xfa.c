@@ -111,13 +111,70 @@ ref_external(int use, const unsigned char *v, size_t n)
 }
 
 /*
- * The attributes of the tag whose name ends at b[k]: an href or usehref
- * (a namespace prefix aside) that ref_external() judges external, into
- * what. 1 when one was found.
+ * 1 when v (n bytes) is a web or mail address (http:, https:, mailto:, any
+ * case, no entity): what a rich-text hyperlink (XHTML <a href>) may open on a
+ * click, as a /URI link that a signed upload keeps (active.c; review54:
+ * refusing it refused real Designer forms).
  */
 static int
-tag_refs(const unsigned char *b, size_t n, size_t k, char *what, size_t cap)
+web_address(const unsigned char *v, size_t n)
 {
+	static const char *const web[] = { "http:", "https:", "mailto:", NULL };
+	int i;
+
+	while (n > 0 && space(*v)) {
+		v++;
+		n--;
+	}
+	if (memchr(v, '&', n) != NULL)
+		return 0;
+	for (i = 0; web[i] != NULL; i++)
+		if (n >= strlen(web[i]) &&
+		    strncasecmp((const char *)v, web[i], strlen(web[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The text of the element whose start tag ends past b[k], up to the next
+ * '<': a config <base> or <uri> (the base Adobe puts in front of the
+ * template's relative names: review54, "\\host\share\" made an image's
+ * "seal.png" a file on a share). 1 when it is an address outside the
+ * file (ref_external), a folder on a drive aside (Designer writes the
+ * author's own), into what.
+ */
+static int
+base_text(const unsigned char *b, size_t n, size_t k, char *what, size_t cap)
+{
+	size_t e;
+
+	while (k < n && b[k] != '>')
+		k++;
+	if (k >= n || (k > 0 && b[k - 1] == '/'))
+		return 0;
+	for (e = ++k; e < n && b[e] != '<'; e++)
+		;
+	while (k < e && space(b[k]))
+		k++;
+	if (k == e || (e - k >= 3 && ((b[k] | 0x20) >= 'a' && (b[k] | 0x20) <= 'z') &&
+		       b[k + 1] == ':' && (b[k + 2] == '\\' || b[k + 2] == '/')))
+		return 0;
+	if (!ref_external(0, b + k, e - k))
+		return 0;
+	snprintf(what, cap, "%s", "an XFA base address for the form's references");
+	return 1;
+}
+
+/*
+ * The attributes of the tag whose local name is b[t..k): an href or
+ * usehref (a namespace prefix aside) that ref_external() judges external,
+ * or an xml:base, into what; an <a>'s href may be a web or mail address. 1
+ * when one was found.
+ */
+static int
+tag_refs(const unsigned char *b, size_t n, size_t t, size_t k, char *what, size_t cap)
+{
+	int link = k - t == 1 && b[t] == 'a';
 	size_t s, e, v;
 	unsigned char q;
 	int use, href;
@@ -134,7 +191,9 @@ tag_refs(const unsigned char *b, size_t n, size_t k, char *what, size_t cap)
 		for (e = k; e > s && b[e - 1] != ':'; e--)
 			;
 		use = k - e == 7 && memcmp(b + e, "usehref", 7) == 0;
-		href = use || (k - e == 4 && memcmp(b + e, "href", 4) == 0); /* the local name */
+		href = use || (k - e == 4 && memcmp(b + e, "href", 4) == 0) || /* the local name */
+		       (k - e == 4 && memcmp(b + e, "base", 4) == 0);
+
 		while (k < n && space(b[k]))
 			k++;
 		if (k >= n || b[k] != '=')
@@ -146,7 +205,8 @@ tag_refs(const unsigned char *b, size_t n, size_t k, char *what, size_t cap)
 		q = b[k++];
 		for (v = k; k < n && b[k] != q; k++)
 			;
-		if (href && ref_external(use, b + v, k - v)) {
+		if (href && !(link && !use && web_address(b + v, k - v)) &&
+		    ref_external(use, b + v, k - v)) {
 			snprintf(what, cap, "an XFA %s to another file or address",
 				 use ? "usehref" : "href");
 			return 1;
@@ -203,7 +263,10 @@ scan(const unsigned char *b, size_t n, char *what, size_t cap)
 				snprintf(what, cap, "an XFA <%s> element", running[j]);
 				return;
 			}
-		if (tag_refs(b, n, k, what, cap))
+		if (tag_refs(b, n, s, k, what, cap) ||
+		    (((k - s == 4 && memcmp(b + s, "base", 4) == 0) ||
+		      (k - s == 3 && memcmp(b + s, "uri", 3) == 0)) &&
+		     base_text(b, n, k, what, cap)))
 			return;
 	}
 }
