@@ -361,7 +361,7 @@ pdf_xfa_active(struct pdf_doc *doc, char *what, size_t cap, struct sp_errinfo *e
 		qpdf_oh_release(q, it);
 	}
 out:
-	if (r == SP_OK && what[0] == '\0')
+	if (r == SP_OK && what[0] == '\0' && all.n > 0) /* (memmem wants a buffer) */
 		scan(all.b, all.n, what, cap);
 	free(all.b);
 	return r;
