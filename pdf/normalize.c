@@ -137,6 +137,12 @@ rewrite(const unsigned char *data, size_t len, int drop_xfa, int drop_na,
 	}
 	qpdf_set_object_stream_mode(q, qpdf_o_preserve);
 	qpdf_set_preserve_unreferenced_objects(q, QPDF_FALSE);
+	/* each stream's data copied as it is, not decoded and compressed again (qpdf's
+	   defaults): an LZW, RunLength or hex bomb cost the worker about 5 s of CPU a
+	   megabyte, and a seal application's scan comes this way too (review54); the
+	   rewrite is of the document's objects, which never needed it */
+	qpdf_set_decode_level(q, qpdf_dl_none);
+	qpdf_set_compress_streams(q, QPDF_FALSE);
 	/* "endstream" on a line of its own, as PDF/A asks (ISO 19005-1 and -2 §6.1.7):
 	   qpdf's default writes it right after the data, which broke the PDF/A uploads
 	   it rewrote; one byte a stream for every other file */
