@@ -48,6 +48,22 @@ struct verify_ranges {
 	size_t *alone;
 };
 
+/* verify_cms.c: the signed attributes of si re-encoded as signed (a DER SET OF, in
+   received order) into *der (OPENSSL_free), 1 when so */
+int signed_attrs_der(CMS_SignerInfo *si, unsigned char **der, int *derlen);
+
+/*
+ * verify_eddsa.c: an Ed25519 or Ed448 signer's value sigval over si's signed
+ * attributes (eddsa_verify), or without them over the ranges rg, or econtent
+ * when not NULL (eddsa_bare_verify, which adds what it hashes to *rg->alone):
+ * 1 when it verifies, rep says why not.
+ */
+int eddsa_verify(CMS_SignerInfo *si, X509 *signer, ASN1_OCTET_STRING *sigval,
+		 struct crypto_sig_report *rep);
+int eddsa_bare_verify(X509 *signer, const ASN1_OCTET_STRING *sigval, const struct verify_ranges *rg,
+		      const unsigned char *econtent, size_t econtent_len,
+		      struct crypto_sig_report *rep);
+
 /*
  * Record a failed check on rep: raises rep->verdict to at least sev, adds
  * reason (once, up to CRYPTO_VERIFY_REASONS_MAX) and keeps the first message.
