@@ -221,7 +221,7 @@ packet_readable(const unsigned char *b, size_t n, char *what, size_t cap)
 {
 	char enc[32];
 
-	if (memchr(b, '\0', n) != NULL) {
+	if (n > 0 && memchr(b, '\0', n) != NULL) { /* (an empty packet: no buffer) */
 		snprintf(what, cap, "%s", "an XFA packet in UTF-16 or UTF-32");
 		return -1;
 	}

@@ -273,7 +273,18 @@ START_TEST(uploaded_content_stream_typed_dss_rewritten_is_not_valid)
 		at--;
 	while (at > (char *)norm.data && at[-1] >= '0' && at[-1] <= '9')
 		at--;
-	num = atoi(at);
+	/* (read from a copy: the rewrite's bytes end with no NUL, and strtol reads on) */
+	{
+		char digits[16] = "";
+		size_t k = 0;
+
+		while (k + 1 < sizeof(digits) && at + k < (char *)norm.data + norm.len &&
+		       at[k] >= '0' && at[k] <= '9') {
+			digits[k] = at[k];
+			k++;
+		}
+		num = atoi(digits);
+	}
 	ck_assert_int_gt(num, 0);
 	s = vc_sign(norm.data, norm.len, "rsa", 1, 0, &sn);
 	/* the completion's DSS update */
