@@ -98,31 +98,38 @@ static const char *const kept_types[] = { "/GoTo", "/URI", "/Named", NULL };
  */
 static const char *const kept_schemes[] = { "http:", "https:", "mailto:", "tel:", "ftp:", NULL };
 
-/* 1 when h's key is a string that starts with one of kept_schemes (any case), or,
-   when relative is 1, is relative as above */
+int
+pdf_address_kept(const char *v, size_t n, int relative)
+{
+	size_t len;
+	int i, ok = 0;
+
+	/* as a URL parser reads it: leading spaces and C0 controls dropped first
+	   (WHATWG URL; review51: " //host/share" is scheme-relative there) */
+	while (n > 0 && (unsigned char)*v <= 0x20) {
+		v++;
+		n--;
+	}
+	for (i = 0; !ok && kept_schemes[i] != NULL; i++) {
+		len = strlen(kept_schemes[i]);
+		ok = n >= len && strncasecmp(v, kept_schemes[i], len) == 0;
+	}
+	/* relative: no scheme (no ':' at all), no leading '/', no '\\' or NUL */
+	return ok || (relative && n > 0 && v[0] != '/' && memchr(v, ':', n) == NULL &&
+		      memchr(v, '\\', n) == NULL && memchr(v, '\0', n) == NULL);
+}
+
+/* 1 when h's key is a string pdf_address_kept() keeps */
 static int
 address_kept(qpdf_data q, qpdf_oh h, const char *key, int relative)
 {
 	qpdf_oh u = key_of(q, h, key);
 	const char *v;
-	size_t n = 0, len;
-	int i, ok = 0;
+	size_t n = 0;
+	int ok = qpdf_oh_is_string(q, u) &&
+		 (v = qpdf_oh_get_binary_string_value(q, u, &n)) != NULL &&
+		 pdf_address_kept(v, n, relative);
 
-	if (qpdf_oh_is_string(q, u) && (v = qpdf_oh_get_binary_string_value(q, u, &n)) != NULL) {
-		/* as a URL parser reads it: leading spaces and C0 controls dropped first
-		   (WHATWG URL; review51: " //host/share" is scheme-relative there) */
-		while (n > 0 && (unsigned char)*v <= 0x20) {
-			v++;
-			n--;
-		}
-		for (i = 0; !ok && kept_schemes[i] != NULL; i++) {
-			len = strlen(kept_schemes[i]);
-			ok = n >= len && strncasecmp(v, kept_schemes[i], len) == 0;
-		}
-		/* relative: no scheme (no ':' at all), no leading '/', no '\\' or NUL */
-		ok = ok || (relative && n > 0 && v[0] != '/' && memchr(v, ':', n) == NULL &&
-			    memchr(v, '\\', n) == NULL && memchr(v, '\0', n) == NULL);
-	}
 	qpdf_oh_release(q, u);
 	return ok;
 }

@@ -111,31 +111,6 @@ ref_external(int use, const unsigned char *v, size_t n)
 }
 
 /*
- * 1 when v (n bytes) is a web or mail address (http:, https:, mailto:, any
- * case, no entity): what a rich-text hyperlink (XHTML <a href>) may open on a
- * click, as a /URI link that a signed upload keeps (active.c; review54:
- * refusing it refused real Designer forms).
- */
-static int
-web_address(const unsigned char *v, size_t n)
-{
-	static const char *const web[] = { "http:", "https:", "mailto:", NULL };
-	int i;
-
-	while (n > 0 && space(*v)) {
-		v++;
-		n--;
-	}
-	if (memchr(v, '&', n) != NULL)
-		return 0;
-	for (i = 0; web[i] != NULL; i++)
-		if (n >= strlen(web[i]) &&
-		    strncasecmp((const char *)v, web[i], strlen(web[i])) == 0)
-			return 1;
-	return 0;
-}
-
-/*
  * The text of the element whose start tag ends past b[k], up to the next
  * '<': a config <base> or <uri> (the base Adobe puts in front of the
  * template's relative names: review54, "\\host\share\" made an image's
@@ -205,7 +180,11 @@ tag_refs(const unsigned char *b, size_t n, size_t t, size_t k, char *what, size_
 		q = b[k++];
 		for (v = k; k < n && b[k] != q; k++)
 			;
-		if (href && !(link && !use && web_address(b + v, k - v)) &&
+		/* an <a>'s href opens on a click only, as a /URI link a signed upload keeps
+		   (review54: refusing it refused real Designer forms); no entity in it */
+		if (href &&
+		    !(link && !use && memchr(b + v, '&', k - v) == NULL &&
+		      pdf_address_kept((const char *)b + v, k - v, 0)) &&
 		    ref_external(use, b + v, k - v)) {
 			snprintf(what, cap, "an XFA %s to another file or address",
 				 use ? "usehref" : "href");

@@ -150,6 +150,11 @@ int pdf_xfa_active(struct pdf_doc *doc, char *what, size_t cap, struct sp_errinf
    (3D, RichMedia, Movie, Sound: what pdf_actions_find() refuses) (the
    difference analysis: what an update may not add). */
 int pdf_actions_held(qpdf_data q, qpdf_oh h);
+
+/* active.c: 1 when the address v (n bytes) is one a link may open and stay (a web
+   page, a mail, a phone number, a file on a web server, any case, after leading
+   spaces and C0 controls), or, when relative is 1, relative without a scheme */
+int pdf_address_kept(const char *v, size_t n, int relative);
 /* active.c: 1 when h is an annotation whose content plays or runs once activated
    (3D, RichMedia, Movie, Sound), whatever its actions. */
 int pdf_annot_plays(qpdf_data q, qpdf_oh h);
